@@ -1,0 +1,64 @@
+/* error.c - the thread-local last error: code and one-line message. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "error.h"
+
+static _Thread_local vt_status last_code = VT_OK;
+static _Thread_local char last_msg[1024] = "no error";
+
+vt_status vt_errcode(void) { return last_code; }
+const char *vt_errmsg(void) { return last_msg; }
+
+const char *vt_status_name(vt_status code)
+{
+    static const char *const names[] = {
+        "OK", "ENOMEM", "EINVAL", "EPARSE", "EIO", "ERANGE",
+        "ENOCONV", "EUNSTABLE", "EDB", "ENOTSUP", "EINTERNAL",
+    };
+    if ((unsigned)code < sizeof names / sizeof names[0]) return names[code];
+    return "EUNKNOWN";
+}
+
+/* Newlines would break the one-line contract of the CLI: fold them into spaces. */
+static void fold_lines(char *s)
+{
+    for (; *s; s++)
+        if (*s == '\n' || *s == '\r') *s = ' ';
+}
+
+static vt_status record(vt_status code, const char *prefix, const char *fmt, va_list ap)
+{
+    int used = snprintf(last_msg, sizeof last_msg, "%s", prefix);
+    if (used < 0) used = 0;
+    if ((size_t)used < sizeof last_msg) vsnprintf(last_msg + used, sizeof last_msg - (size_t)used, fmt, ap);
+    fold_lines(last_msg);
+    last_code = code;
+    return code;
+}
+
+vt_status vt_err_set_(vt_status code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    record(code, "", fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+vt_status vt_err_at_(vt_status code, const char *path, size_t line, const char *field,
+                     const char *fmt, ...)
+{
+    char prefix[512];
+    int n = snprintf(prefix, sizeof prefix, "%s", path ? path : "");
+    if (line > 0 && n >= 0 && (size_t)n < sizeof prefix)
+        n += snprintf(prefix + n, sizeof prefix - (size_t)n, ":%zu", line);
+    if (n >= 0 && (size_t)n < sizeof prefix)
+        snprintf(prefix + n, sizeof prefix - (size_t)n, "%s%s%s", n > 0 ? ": " : "",
+                 field ? field : "", field ? ": " : "");
+    va_list ap;
+    va_start(ap, fmt);
+    record(code, prefix, fmt, ap);
+    va_end(ap);
+    return code;
+}
