@@ -122,6 +122,27 @@ const char *const *vt_compfeat_names(void);
 vt_status vt_compfeat_compute(const vt_composition *c, double out[VT_N_COMPFEAT]);
 
 /* ---------------------------------------------------------------------------------------------
+** Arrhenius law D(T) = D0 exp(-Ea / (kB T)), fitted as ln D = ln D0 - Ea x with x = 1/(kB T),
+** weighted by 1/sigma(ln D)^2 (sigma(ln D) = sigma_D / D) when sigmas are given.
+*/
+typedef struct vt_estimate { double value, sigma; } vt_estimate; /* sigma: 1 std. dev., same unit */
+
+typedef struct vt_arrhenius {
+    vt_estimate Ea_eV;       /* activation energy, eV */
+    vt_estimate lnD0;        /* ln(D0 / (unit of the D given)) */
+    double cov_lnD0_Ea;      /* covariance of ln D0 and Ea (eV) */
+    double r2;               /* coefficient of determination of the ln D fit */
+    size_t n_points;
+} vt_arrhenius;
+
+/* Fit n >= 2 points (T_K > 0, D > 0; sigma_D NULL or > 0). With unweighted fits and n > 2 the
+ * sigmas come from the residual scatter; with n = 2 and no sigma_D they are NaN. */
+vt_status vt_arrhenius_fit(size_t n, const double *T_K, const double *D, const double *sigma_D,
+                           vt_arrhenius *out);
+/* D and its 1-sigma (propagated through the fit's covariance) at temperature T_K. */
+vt_estimate vt_arrhenius_eval(const vt_arrhenius *fit, double T_K);
+
+/* ---------------------------------------------------------------------------------------------
 ** Datasets: the paper's feature_target.dat format (space separated, "Unnamed: 0" id column) or
 ** plain CSV (comma separated). Columns: optional id ("Unnamed: 0" or "id"), formula (required),
 ** diff_coeff_mul_thousand (target D x 1000, optional), temperature (K, required), then any of the
@@ -193,9 +214,17 @@ vt_status vt_model_train(const vt_dataset *d, const size_t *rows, size_t n_rows,
  * the model needs and cannot find or derive is an error naming it. */
 vt_status vt_model_predict(const vt_model *m, const vt_dataset *d, const size_t *rows,
                            size_t n_rows, double *pred, double *sigma);
+/* VT_EINVAL naming every input the model needs that d neither has nor lets vitrum derive. */
+vt_status vt_model_check_inputs(const vt_model *m, const vt_dataset *d);
+/* The paper's XGBoost grid (n_estimators {50,100,150} x learning rate {0.01,0.1,0.5} x max_depth
+ * {2,4,6}) by 5-fold CV RMSE over the given rows; the best values are written into opts. */
+vt_status vt_model_grid_search(const vt_dataset *d, const size_t *rows, size_t n_rows,
+                               vt_train_opts *opts, double *best_cv_rmse);
 vt_status vt_model_save(const vt_model *m, const char *path);   /* JSON, atomic write */
 vt_status vt_model_load(const char *path, vt_model **out);
 void vt_model_free(vt_model *m);
+/* The distinct temperatures (K, ascending) of the training rows; borrowed, valid while m lives. */
+const double *vt_model_training_temperatures(const vt_model *m, size_t *n);
 size_t vt_model_n_inputs(const vt_model *m);
 const char *vt_model_input_name(const vt_model *m, size_t i);
 /* Impurity (mean decrease, normalised to sum 1; forest) or gain (XGB) importance per input. */

@@ -1,3 +1,97 @@
+/* main.c - `vitrum` entry point: the command table and the dispatcher. Handlers live in
+** cmd_*.c; options are checked by cli_parse() before a handler runs. */
 #include <stdio.h>
-#include "vitrum.h"
-int main(void) { printf("vitrum %s\n", vt_version()); return 0; }
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_cmd commands[] = {
+    {"features", "FORMULA... [--format table|csv|json]",
+     "the paper's 21 compositional features of each formula", cli_features_opts, 1, CLI_MAX_POS, cli_features},
+    {"predict", "FORMULA... [--temp LIST] [--model MODEL.json] [--format table|csv|json]",
+     "D_Li(T) with 1-sigma from a formula alone (composition-only model shipped with vitrum)",
+     cli_predict_opts, 1, CLI_MAX_POS, cli_predict},
+};
+
+static const cli_cmd ml_commands[] = {
+    {"train", "--data FILE --out MODEL.json [--algo rf|et|xgb] [options]",
+     "train a model on a feature table; reports train (and test) RMSE, MAE, R^2 of D x 1000",
+     cli_train_opts, 0, 0, cli_ml_train},
+    {"predict", "--model MODEL.json --data FILE [--out FILE]",
+     "predict D x 1000 (cm^2/s x 1000) and sigma for every row, CSV in input order",
+     cli_mlpredict_opts, 0, 0, cli_ml_predict},
+    {"cv", "--data FILE [--algo rf|et|xgb] [--folds 5] [--group formula] [options]",
+     "k-fold cross-validation (RMSE, MAE, R^2 of D x 1000 per fold and pooled)",
+     cli_cv_opts, 0, 0, cli_ml_cv},
+};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static void print_overview(FILE *f)
+{
+    fprintf(f, "vitrum %s - ab initio non-crystalline structure database and Li diffusivity learning\n\n"
+               "usage: vitrum COMMAND [options]     (vitrum COMMAND --help for its options)\n\ncommands:\n",
+            vt_version());
+    for (size_t i = 0; i < N_OF(commands); i++) fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    for (size_t i = 0; i < N_OF(ml_commands); i++) fprintf(f, "  ml %-9s %s\n", ml_commands[i].name, ml_commands[i].summary);
+    fprintf(f, "  %-12s %s\n\nunits: K, cm^2/s (tables of the paper: D x 1000), eV, Angstrom, GPa.\n"
+               "cite: H. Zheng et al., npj Comput. Mater. 10 (2024), doi:10.1038/s41524-024-01469-2\n",
+            "help", "this overview, or `vitrum help COMMAND`");
+}
+
+static const cli_cmd *find(const cli_cmd *table, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(table[i].name, name) == 0) return &table[i];
+    return NULL;
+}
+
+static int run(const cli_cmd *cmd, const char *prog, int argc, char **argv)
+{
+    cli_args a;
+    int rc = cli_parse(cmd, prog, argc, argv, &a);
+    if (rc < 0) return 0;
+    if (rc > 0) return rc;
+    return cmd->run(cmd, &a);
+}
+
+static int help(int argc, char **argv)
+{
+    if (argc == 0) {
+        print_overview(stdout);
+        return 0;
+    }
+    const cli_cmd *c = strcmp(argv[0], "ml") == 0 && argc > 1 ? find(ml_commands, N_OF(ml_commands), argv[1])
+                                                              : find(commands, N_OF(commands), argv[0]);
+    if (!c) return cli_usage_error("help: unknown command '%s'", argv[argc > 1 ? 1 : 0]);
+    cli_print_help(c, strcmp(argv[0], "ml") == 0 ? "vitrum ml" : "vitrum");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_overview(stderr);
+        return EXIT_USAGE;
+    }
+    const char *word = argv[1];
+    if (strcmp(word, "--version") == 0 || strcmp(word, "version") == 0) {
+        printf("vitrum %s\n", vt_version());
+        return 0;
+    }
+    if (strcmp(word, "help") == 0 || strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0)
+        return help(argc - 2, argv + 2);
+    if (strcmp(word, "ml") == 0) {
+        if (argc < 3) return cli_usage_error("ml: missing subcommand (train, predict, cv)");
+        const cli_cmd *c = find(ml_commands, N_OF(ml_commands), argv[2]);
+        if (!c) return cli_usage_error("ml: unknown subcommand '%s' (train, predict, cv)", argv[2]);
+        char prog[64];
+        snprintf(prog, sizeof prog, "vitrum ml %s", c->name);
+        return run(c, prog, argc - 3, argv + 3);
+    }
+    const cli_cmd *c = find(commands, N_OF(commands), word);
+    if (!c) return cli_usage_error("unknown command '%s' (see vitrum help)", word);
+    char prog[64];
+    snprintf(prog, sizeof prog, "vitrum %s", c->name);
+    return run(c, prog, argc - 2, argv + 2);
+}

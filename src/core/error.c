@@ -20,11 +20,12 @@ const char *vt_status_name(vt_status code)
     return "EUNKNOWN";
 }
 
-/* Newlines would break the one-line contract of the CLI: fold them into spaces. */
+/* Control characters (newlines above all) would break the one-line contract of the CLI and can
+ * come from untrusted input quoted in a message: show them as '?'. */
 static void fold_lines(char *s)
 {
     for (; *s; s++)
-        if (*s == '\n' || *s == '\r') *s = ' ';
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = '?';
 }
 
 static vt_status record(vt_status code, const char *prefix, const char *fmt, va_list ap)

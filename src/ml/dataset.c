@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "dataset.h"
 
 #define TARGET_COL "diff_coeff_mul_thousand"
 #define MAX_FIELDS 256
@@ -277,9 +278,16 @@ vt_status vt_dataset_read(const char *path, vt_dataset **out)
     *out = NULL;
     FILE *f = fopen(path, "r");
     if (!f) VT_FAIL(VT_EIO, "%s: cannot open: %s", path, strerror(errno));
+    vt_status s = vt_dataset_read_stream(f, path, out);
+    fclose(f);
+    return s;
+}
+
+vt_status vt_dataset_read_stream(FILE *f, const char *path, vt_dataset **out)
+{
+    *out = NULL;
     vt_dataset *d = vt_calloc(1, sizeof *d);
     vt_status s = d ? read_lines(f, path, d) : vt_err_set_(VT_ENOMEM, "dataset: out of memory");
-    fclose(f);
     if (s != VT_OK) {
         vt_dataset_free(d);
         return s;
