@@ -37,12 +37,16 @@ typedef struct vt_forest {
     double *importance;      /* n_features; mean decrease in impurity, normalised to sum 1 */
 } vt_forest;
 
-/* Prediction of one tree for one row. */
+/* Prediction of one tree for one row (NaN goes right). */
 static inline double vt_tree_predict(const vt_tree *t, const double *x)
 {
     int32_t node = 0;
-    while (t->feature[node] >= 0)
-        node = x[t->feature[node]] <= t->threshold[node] ? t->left[node] : t->right[node];
+    while (t->feature[node] >= 0) {
+        /* A mask, not a branch, picks the child: the side taken is a coin flip to a branch
+         * predictor, and gcc compiles "cond ? left : right" here to a branch (2x slower). */
+        int32_t go_right = -(int32_t)!(x[t->feature[node]] <= t->threshold[node]);
+        node = (t->left[node] & ~go_right) | (t->right[node] & go_right);
+    }
     return t->value[node];
 }
 
@@ -53,9 +57,20 @@ vt_status vt_forest_fit(const double *X, const double *y, size_t n_rows, size_t 
                         const vt_forest_params *p, vt_forest **out);
 /* Mean over trees and the standard deviation of the per-tree predictions (ddof = 0) for one row. */
 void vt_forest_predict_row(const vt_forest *f, const double *x, double *mean, double *sd);
+/* The same for n_rows rows of row-major X, faster than row by row (same results). */
+void vt_forest_predict(const vt_forest *f, const double *X, size_t n_rows, double *mean, double *sd);
+/* Every tree's prediction for n_rows rows of row-major X: out[i * n_trees + t] (for callers that
+ * transform per-tree predictions before averaging); faster than vt_tree_predict row by row. */
+void vt_forest_predict_trees(const vt_forest *f, const double *X, size_t n_rows, double *out);
 void vt_forest_free(vt_forest *f);
 
-/* Serialise to / from a JSON object (arrays per tree; thresholds and values exact, %.17g). */
+/* Serialise to / from a JSON object: {"n_features", "importance": [...], "trees": [{"feature",
+ * "threshold", "left", "right", "value"}, ...]}, arrays per tree as in vt_tree. Doubles are cJSON
+ * raw items with the shortest of %.15g and %.17g that reads back exactly (cJSON's own number
+ * printing drops the last bits of some); from_json takes them or plain numbers. to_json returns
+ * NULL when out of memory. from_json validates every field, the lengths, index ranges and that
+ * each tree is a tree (children after their parent, one parent each): VT_EPARSE naming the tree,
+ * node and field, never a crash. */
 cJSON *vt_forest_to_json(const vt_forest *f);
 vt_status vt_forest_from_json(const cJSON *obj, size_t n_features, vt_forest **out);
 #endif

@@ -187,28 +187,38 @@ vt_status vt_model_train(const vt_dataset *d, const size_t *rows, size_t n_rows,
     return VT_OK;
 }
 
-/* Forest rows: mean and spread of the per-tree predictions, each back in D x 1000. */
-static void forest_predict(const vt_model *m, const double *x, double *pred, double *sigma)
+/* Forest rows: mean and spread of the per-tree predictions, each back in D x 1000 first (so an
+ * lnD forest averages D, not ln D). Rows go in blocks to bound the per-tree buffer. */
+static vt_status forest_predict(const vt_model *m, const double *X, size_t n, double *pred, double *sigma)
 {
+    enum { BLOCK = 256 };
     const vt_forest *f = m->forest;
-    double sum = 0.0, sum2 = 0.0;
-    for (size_t t = 0; t < f->n_trees; t++) {
-        double v = from_target(m->opts.target, vt_tree_predict(&f->trees[t], x));
-        sum += v;
-        sum2 += v * v;
+    size_t nt = f->n_trees;
+    double *v = vt_malloc(BLOCK * nt * sizeof *v);
+    if (!v) VT_FAIL(VT_ENOMEM, "predict: out of memory");
+    for (size_t start = 0; start < n; start += BLOCK) {
+        size_t rows = n - start < BLOCK ? n - start : BLOCK;
+        vt_forest_predict_trees(f, X + start * m->n_inputs, rows, v);
+        for (size_t i = 0; i < rows; i++) {
+            double sum = 0.0, sum2 = 0.0;
+            for (size_t t = 0; t < nt; t++) {
+                double d = from_target(m->opts.target, v[i * nt + t]);
+                sum += d;
+                sum2 += d * d;
+            }
+            double mean = sum / (double)nt;
+            pred[start + i] = mean;
+            sigma[start + i] = sqrt(fmax(0.0, sum2 / (double)nt - mean * mean));
+        }
     }
-    double mean = sum / (double)f->n_trees;
-    *pred = mean;
-    *sigma = sqrt(fmax(0.0, sum2 / (double)f->n_trees - mean * mean));
+    vt_free(v);
+    return VT_OK;
 }
 
 /* Predictions for a built input matrix. */
 static vt_status predict_matrix(const vt_model *m, const double *X, size_t n, double *pred, double *sigma)
 {
-    if (m->forest) {
-        for (size_t i = 0; i < n; i++) forest_predict(m, X + i * m->n_inputs, &pred[i], &sigma[i]);
-        return VT_OK;
-    }
+    if (m->forest) return forest_predict(m, X, n, pred, sigma);
     VT_TRY(vt_xgb_predict(m->xgb, X, n, pred, sigma));
     for (size_t i = 0; i < n; i++) {
         double p = from_target(m->opts.target, pred[i]);
