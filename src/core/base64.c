@@ -1,4 +1,5 @@
 /* base64.c - standard base64 encode and strict decode; see base64.h. */
+#include <stdint.h>
 #include <string.h>
 
 #include "base64.h"
@@ -8,7 +9,7 @@ static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 
 char *vt_base64_encode(const unsigned char *data, size_t n)
 {
-    if (n > (((size_t)-1) - 1) / 4 * 3 - 2) return NULL; /* 4 * ceil(n / 3) + 1 would overflow */
+    if (n / 3 > (SIZE_MAX - 5) / 4) return NULL; /* 4 * ceil(n / 3) + 1 would overflow */
     char *out = vt_malloc((n + 2) / 3 * 4 + 1);
     if (!out) return NULL;
     char *o = out;
@@ -55,17 +56,17 @@ vt_status vt_base64_decode(const char *text, unsigned char **out, size_t *n_out)
     size_t len = strlen(text), pad = 0;
     if (len % 4 != 0) VT_FAIL(VT_EPARSE, "base64: length %zu is not a multiple of 4", len);
     VT_TRY(count_padding(text, len, &pad));
-    size_t n = len / 4 * 3 - pad;
-    unsigned char *buf = vt_malloc(n);
-    if (!buf) VT_FAIL(VT_ENOMEM, "base64: out of memory for %zu bytes", n);
+    vt_status st = VT_OK;
+    size_t k = 0;
+    unsigned char *buf = vt_malloc(len / 4 * 3 - pad);
+    if (!buf) VT_FAIL(VT_ENOMEM, "base64: out of memory for %zu characters", len);
     unsigned long v = 0;
-    size_t i = 0, k = 0;
-    for (; i < len - pad; i++) {
+    for (size_t i = 0; i < len - pad; i++) {
         int s = sextet(text[i]);
         if (s < 0) {
-            vt_free(buf);
-            VT_FAIL(VT_EPARSE, "base64: invalid character 0x%02x at character %zu",
-                    (unsigned)(unsigned char)text[i], i);
+            st = vt_err_set_(VT_EPARSE, "base64: invalid character 0x%02x at character %zu",
+                             (unsigned)(unsigned char)text[i], i);
+            goto cleanup;
         }
         v = (v << 6) | (unsigned long)s;
         if (i % 4 == 3) {
@@ -75,17 +76,23 @@ vt_status vt_base64_decode(const char *text, unsigned char **out, size_t *n_out)
             v = 0;
         }
     }
-    /* The last group has 3 (one '=') or 2 (two '=') sextets: 2 or 1 bytes plus unused low bits,
-     * which a canonical encoder leaves zero. */
+    /* The last group has 3 (one '=') or 2 (two '=') sextets: 2 or 1 bytes plus 2 or 4 unused low
+     * bits, which a canonical encoder leaves zero. */
     if (pad > 0) {
         int spare_bits = pad == 1 ? 2 : 4;
         if (v & ((1UL << spare_bits) - 1)) {
-            vt_free(buf);
-            VT_FAIL(VT_EPARSE, "base64: non-zero padding bits before character %zu", len - pad);
+            st = vt_err_set_(VT_EPARSE, "base64: non-zero padding bits before character %zu",
+                             len - pad);
+            goto cleanup;
         }
         v >>= spare_bits;
         if (pad == 1) buf[k++] = (unsigned char)(v >> 8);
         buf[k++] = (unsigned char)v;
+    }
+cleanup:
+    if (st != VT_OK) {
+        vt_free(buf);
+        return st;
     }
     *out = buf;
     *n_out = k;

@@ -24,23 +24,33 @@ typedef struct vt_xgb_params {
 
 typedef struct vt_xgb vt_xgb;
 
-vt_xgb_params vt_xgb_params_default(void); /* the paper's settings, tree_method=hist */
+/* The paper's settings (tree_method=hist), its 100 bootstrap models, seed 0, all cores. */
+vt_xgb_params vt_xgb_params_default(void);
 
-/* Fit the main model (base_score = mean of y) and n_bootstrap resampled models. */
+/* Fit the main model (base_score = mean of y) and n_bootstrap resampled models. NaN in X is a
+ * missing value; other values must fit in float32, libxgboost's type. Same params (seed and
+ * n_threads included) give the same bytes; another thread count may change the last bits. */
 vt_status vt_xgb_fit(const double *X, const double *y, size_t n_rows, size_t n_features,
                      const vt_xgb_params *p, vt_xgb **out);
-/* Predictions of the main model; sd = standard deviation over the bootstrap models (NaN when
- * there are none). X row-major n_rows x n_features. */
+/* Predictions of the main model; sd = standard deviation over the bootstrap models (ddof = 0;
+ * NaN when there are none; sd may be NULL). X row-major n_rows x n_features. */
 vt_status vt_xgb_predict(const vt_xgb *m, const double *X, size_t n_rows, double *pred, double *sd);
-/* Total gain per feature of the main model, normalised to sum 1. */
+/* Total gain per feature of the main model, normalised to sum 1 (all 0 for a model that never
+ * splits). importance has n_features entries. */
 vt_status vt_xgb_importance(const vt_xgb *m, double *importance);
 void vt_xgb_free(vt_xgb *m);
 
-cJSON *vt_xgb_to_json(const vt_xgb *m);     /* boosters as base64 UBJSON, plus params */
+/* {"params": {...}, "boosters": [base64 of XGBoost's UBJSON model, main model first]}. NULL on
+ * failure, with vt_errmsg() saying why. The caller owns the result (cJSON_Delete). */
+cJSON *vt_xgb_to_json(const vt_xgb *m);
+/* Inverse of vt_xgb_to_json; predictions of the result are bit-identical. Malformed input (wrong
+ * type, unknown or missing key, bad base64, not a model, a booster count other than
+ * 1 + n_bootstrap, a model with other than n_features inputs) is VT_EPARSE. */
 vt_status vt_xgb_from_json(const cJSON *obj, size_t n_features, vt_xgb **out);
 
 /* The paper's grid: n_estimators {50,100,150} x eta {0.01,0.1,0.5} x max_depth {2,4,6}, scored by
- * k-fold CV RMSE on the given folds (fold_of_row[i] in 0..k-1). Writes the best into *best. */
+ * the mean over folds of the fold RMSE (fold_of_row[i] in 0..k-1, k >= 2, no fold empty), without
+ * bootstrap models. *best = base with the best three values (ties: the first in that order). */
 vt_status vt_xgb_grid_search(const double *X, const double *y, size_t n_rows, size_t n_features,
                              const int *fold_of_row, int k, const vt_xgb_params *base,
                              vt_xgb_params *best, double *best_rmse);
