@@ -385,8 +385,12 @@ static cJSON *model_json(const vt_model *m)
     cJSON_AddItemToObject(tr, "temperatures_K", cJSON_CreateDoubleArray(m->train_T, (int)m->n_train_T));
     cJSON_AddItemToObject(tr, "params", params_json(&m->opts));
     if (m->provenance) cJSON_AddItemReferenceToObject(tr, "provenance", m->provenance);
-    if (m->forest) cJSON_AddItemToObject(root, "forest", vt_forest_to_json(m->forest));
-    else cJSON_AddItemToObject(root, "xgb", vt_xgb_to_json(m->xgb));
+    cJSON *learner = m->forest ? vt_forest_to_json(m->forest) : vt_xgb_to_json(m->xgb);
+    if (!learner || !cJSON_AddItemToObject(root, m->forest ? "forest" : "xgb", learner)) {
+        cJSON_Delete(learner);
+        cJSON_Delete(root);
+        return NULL; /* out of memory: the caller reports it, no partial model is written */
+    }
     return root;
 }
 

@@ -7,7 +7,8 @@
 **   learning_rate=0.1, reg_alpha=0.8): tests/ml/oracle_xgb_python.sh compares the two.
 **   Error bar (the paper's bootstrap): model b = 0..n_bootstrap-1 is fitted on n rows drawn with
 **   replacement by vt_rng_derive(seed, b); sd = population standard deviation of their predictions.
-**   JSON: the params and each booster in XGBoost's UBJSON model format, base64-encoded.
+**   JSON: the params and each booster in XGBoost's UBJSON model format, base64-encoded, with a
+**   hash of its bytes (see fnv1a64).
 **   Tests: tests/ml/test_xgb.c.
 */
 #include <errno.h>
@@ -282,7 +283,7 @@ void vt_xgb_free(vt_xgb *m)
     vt_free(m);
 }
 
-/* Bootstrap models 1..n_boosters-1, model 1 + b on rows drawn by the stream vt_rng_derive(seed, b). */
+/* Bootstrap models 1..n_boosters-1: model 1 + b on rows drawn by vt_rng_derive(seed, b). */
 static vt_status fit_bootstrap(vt_xgb *m, const double *X, const double *y, size_t n_rows)
 {
     size_t *rows = vt_malloc(n_rows * sizeof *rows);
@@ -402,7 +403,8 @@ vt_status vt_xgb_importance(const vt_xgb *m, double *importance)
 }
 
 /* ---------------------------------------------------------------------------------------------
-** JSON: {"params": {...}, "boosters": ["<base64 UBJSON>", ...]} with the main model first.
+** JSON: {"params": {...}, "boosters": ["<base64 UBJSON>", ...], "booster_fnv1a64": ["<hex>", ...]}
+** with the main model first.
 */
 
 /* Adds o.params; 0 when out of memory. */
@@ -425,21 +427,39 @@ static int add_params(cJSON *o, const vt_xgb_params *p)
            && cJSON_AddNumberToObject(q, "n_threads", p->n_threads);
 }
 
-/* One booster as base64 of its UBJSON model, or NULL with the error recorded. */
-static cJSON *booster_to_json(BoosterHandle b)
+/* 64-bit FNV-1a of a booster's bytes, stored beside them. libxgboost 1.7 trusts model bytes: one
+ * random byte changed in a saved booster made about one load-and-predict in eight crash or hang
+ * (and a truncated booster made it read past its buffer), where vitrum must fail with VT_EPARSE.
+ * The hash catches such damage before libxgboost sees it. It is no defence against a file forged
+ * on purpose, hash and all: model files are trusted input. Hand-written: a loop, and no library in
+ * our dependency set offers a checksum. */
+static uint64_t fnv1a64(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+/* Append booster b as base64 of its UBJSON model to boosters, its hash (16 hex digits) to sums. */
+static vt_status add_booster(BoosterHandle b, cJSON *boosters, cJSON *sums)
 {
     bst_ulong len = 0;
     const char *raw = NULL;
-    if (XGBoosterSaveModelToBuffer(b, "{\"format\":\"ubj\"}", &len, &raw) != 0) {
-        xgb_error("XGBoosterSaveModelToBuffer");
-        return NULL;
-    }
+    if (XGBoosterSaveModelToBuffer(b, "{\"format\":\"ubj\"}", &len, &raw) != 0)
+        return xgb_error("XGBoosterSaveModelToBuffer");
+    char hash[17];
+    snprintf(hash, sizeof hash, "%016" PRIx64, fnv1a64((const unsigned char *)raw, (size_t)len));
     char *text = vt_base64_encode((const unsigned char *)raw, (size_t)len);
     cJSON *s = text ? cJSON_CreateString(text) : NULL;
+    cJSON *h = s ? cJSON_CreateString(hash) : NULL;
     vt_free(text);
-    if (!s) vt_err_set_(VT_ENOMEM, "xgb: out of memory encoding a %" PRIu64 "-byte booster",
-                        (uint64_t)len);
-    return s;
+    if (!h) {
+        cJSON_Delete(s);
+        VT_FAIL(VT_ENOMEM, "xgb: out of memory encoding a %" PRIu64 "-byte booster", (uint64_t)len);
+    }
+    cJSON_AddItemToArray(boosters, s);
+    cJSON_AddItemToArray(sums, h);
+    return VT_OK;
 }
 
 cJSON *vt_xgb_to_json(const vt_xgb *m)
@@ -451,12 +471,10 @@ cJSON *vt_xgb_to_json(const vt_xgb *m)
     if (quiet() != VT_OK) return NULL;
     cJSON *o = cJSON_CreateObject();
     cJSON *boosters = o && add_params(o, &m->params) ? cJSON_AddArrayToObject(o, "boosters") : NULL;
-    vt_status st = boosters ? VT_OK : vt_err_set_(VT_ENOMEM, "xgb: out of memory building JSON");
-    for (size_t i = 0; i < m->n_boosters && st == VT_OK; i++) {
-        cJSON *s = booster_to_json(m->boosters[i]);
-        if (s) cJSON_AddItemToArray(boosters, s);
-        else st = vt_errcode();
-    }
+    cJSON *sums = boosters ? cJSON_AddArrayToObject(o, "booster_fnv1a64") : NULL;
+    vt_status st = sums ? VT_OK : vt_err_set_(VT_ENOMEM, "xgb: out of memory building JSON");
+    for (size_t i = 0; i < m->n_boosters && st == VT_OK; i++)
+        st = add_booster(m->boosters[i], boosters, sums);
     if (st != VT_OK) {
         cJSON_Delete(o);
         return NULL;
@@ -464,7 +482,7 @@ cJSON *vt_xgb_to_json(const vt_xgb *m)
     return o;
 }
 
-/* Every key of o must be one of known (NULL-terminated): a misspelt key is an error, not ignored. */
+/* Every key of o must be in known (NULL-terminated): a misspelt key is an error, not ignored. */
 static vt_status check_keys(const cJSON *o, const char *const *known, const char *where)
 {
     const cJSON *item = NULL;
@@ -532,114 +550,16 @@ static vt_status params_from_json(const cJSON *o, vt_xgb_params *p)
     return VT_OK;
 }
 
-/* ---------------------------------------------------------------------------------------------
-** UBJSON check. libxgboost 1.7's UBJSON reader (src/common/json.cc, UBJReader) trusts every length
-** and count in its buffer: a truncated or corrupted booster made it read past the end of its copy
-** (valgrind: UBJReader::ParseArray), which can crash instead of failing. So before libxgboost sees
-** a buffer, this walks it with bounds checks over the subset that reader accepts. It checks form
-** only: a well-formed model with forged tree links is trusted like any model file.
-*/
-typedef struct ubj { const unsigned char *p; size_t n, pos; } ubj;
-
-#define UBJ_MAX_DEPTH 32 /* libxgboost's reader recurses too; its models nest 6 deep */
-
-static size_t ubj_left(const ubj *u) { return u->n - u->pos; }
-static int ubj_peek(const ubj *u) { return u->pos < u->n ? u->p[u->pos] : -1; }
-static int ubj_next(ubj *u) { return u->pos < u->n ? u->p[u->pos++] : -1; }
-
-static int ubj_skip(ubj *u, uint64_t k)
-{
-    if (k > ubj_left(u)) return 0;
-    u->pos += (size_t)k;
-    return 1;
-}
-
-/* 'L' and a big-endian int64: how libxgboost writes string lengths and array counts. A negative
- * count reads as >= 2^63 and fails every bound below. */
-static int ubj_count(ubj *u, uint64_t *out)
-{
-    if (ubj_left(u) < 9 || u->p[u->pos] != 'L') return 0;
-    uint64_t v = 0;
-    for (size_t k = 1; k <= 8; k++) v = (v << 8) | u->p[u->pos + k];
-    u->pos += 9;
-    *out = v;
-    return 1;
-}
-
-static int ubj_string(ubj *u)
-{
-    uint64_t len = 0;
-    return ubj_count(u, &len) && ubj_skip(u, len);
-}
-
-static int ubj_value(ubj *u, int depth);
-
-static int ubj_array(ubj *u, int depth)
-{
-    uint64_t n = 0;
-    if (ubj_peek(u) == '$') { /* typed: '$' type '#' 'L' n, then n raw elements */
-        u->pos++;
-        int type = ubj_next(u);
-        uint64_t size = type == 'd' || type == 'l' ? 4 : type == 'L' ? 8 : type == 'U' ? 1 : 0;
-        return size && ubj_next(u) == '#' && ubj_count(u, &n) && n <= ubj_left(u) / size
-               && ubj_skip(u, n * size);
-    }
-    if (ubj_peek(u) == '#') { /* counted: '#' 'L' n, then n values of one byte or more */
-        u->pos++;
-        if (!ubj_count(u, &n) || n > ubj_left(u)) return 0;
-        for (; n > 0; n--)
-            if (!ubj_value(u, depth + 1)) return 0;
-        return 1;
-    }
-    while (ubj_peek(u) != ']') /* values up to ']' */
-        if (!ubj_value(u, depth + 1)) return 0;
-    u->pos++;
-    return 1;
-}
-
-static int ubj_object(ubj *u, int depth)
-{
-    while (ubj_peek(u) != '}') /* key (a string without 'S'), value; up to '}' */
-        if (!ubj_string(u) || !ubj_value(u, depth + 1)) return 0;
-    u->pos++;
-    return 1;
-}
-
-static int ubj_value(ubj *u, int depth)
-{
-    if (depth > UBJ_MAX_DEPTH) return 0;
-    switch (ubj_next(u)) {
-    case 'Z': case 'T': case 'F': return 1;
-    case 'i': case 'U': case 'C': return ubj_skip(u, 1);
-    case 'I': return ubj_skip(u, 2);
-    case 'l': case 'd': return ubj_skip(u, 4);
-    case 'L': return ubj_skip(u, 8);
-    case 'S': return ubj_string(u);
-    case '[': return ubj_array(u, depth);
-    case '{': return ubj_object(u, depth);
-    default: return 0; /* the end, or a marker libxgboost refuses too ('D', 'H', 'N', ...) */
-    }
-}
-
-/* VT_OK when raw is exactly one well-formed UBJSON object starting with a key, which is what
- * libxgboost's loader takes for a UBJSON model ('{' then a letter; anything else goes to its
- * legacy binary reader, which vitrum never writes). */
-static vt_status check_ubj(const unsigned char *raw, size_t n_raw, size_t i)
-{
-    ubj u = {raw, n_raw, 0};
-    if (n_raw < 2 || raw[0] != '{' || raw[1] != 'L')
-        VT_FAIL(VT_EPARSE, "xgb model: boosters[%zu]: not an XGBoost UBJSON model", i);
-    if (!ubj_value(&u, 0) || u.pos != n_raw)
-        VT_FAIL(VT_EPARSE, "xgb model: boosters[%zu]: malformed UBJSON near byte %zu of %zu "
-                "(truncated or corrupt)", i, u.pos, n_raw);
-    return VT_OK;
-}
-
-/* Decode boosters[i]; a decoding error keeps its text behind the position in the model. */
-static vt_status decode_booster(const cJSON *item, size_t i, unsigned char **raw, size_t *n_raw)
+/* Decode boosters[i] and check it against its hash; a decoding error keeps its text behind the
+ * position in the model. */
+static vt_status decode_booster(const cJSON *item, const cJSON *sum, size_t i, unsigned char **raw,
+                                size_t *n_raw)
 {
     if (!cJSON_IsString(item))
         VT_FAIL(VT_EPARSE, "xgb model: boosters[%zu]: expected a base64 string", i);
+    const char *hex = cJSON_IsString(sum) ? sum->valuestring : "";
+    if (strlen(hex) != 16 || strspn(hex, "0123456789abcdef") != 16)
+        VT_FAIL(VT_EPARSE, "xgb model: booster_fnv1a64[%zu]: expected 16 lowercase hex digits", i);
     vt_status st = vt_base64_decode(item->valuestring, raw, n_raw);
     if (st != VT_OK) {
         char why[256];
@@ -647,19 +567,22 @@ static vt_status decode_booster(const cJSON *item, size_t i, unsigned char **raw
         VT_FAIL(st, "xgb model: boosters[%zu]: %s", i, why);
     }
     if (*n_raw == 0) VT_FAIL(VT_EPARSE, "xgb model: boosters[%zu]: empty", i);
-    return check_ubj(*raw, *n_raw, i);
+    if (fnv1a64(*raw, *n_raw) != strtoull(hex, NULL, 16))
+        VT_FAIL(VT_EPARSE, "xgb model: boosters[%zu]: does not match its hash (damaged or "
+                "truncated)", i);
+    return VT_OK;
 }
 
-static vt_status load_booster(const cJSON *item, size_t i, size_t n_features, int n_threads,
-                              BoosterHandle *out)
+static vt_status load_booster(const cJSON *item, const cJSON *sum, size_t i, size_t n_features,
+                              int n_threads, BoosterHandle *out)
 {
     *out = NULL;
     unsigned char *raw = NULL;
     size_t n_raw = 0;
     bst_ulong n_model_features = 0;
     BoosterHandle b = NULL;
-    vt_status st = decode_booster(item, i, &raw, &n_raw);
-    if (st != VT_OK) goto cleanup; /* raw may hold an empty decoding */
+    vt_status st = decode_booster(item, sum, i, &raw, &n_raw);
+    if (st != VT_OK) goto cleanup; /* raw may hold a decoding that failed a later check */
     XGB_CALL(XGBoosterCreate(NULL, 0, &b));
     if (XGBoosterLoadModelFromBuffer(b, raw, n_raw) != 0) {
         int len = 0;
@@ -687,28 +610,30 @@ cleanup:
 
 vt_status vt_xgb_from_json(const cJSON *obj, size_t n_features, vt_xgb **out)
 {
-    static const char *const known[] = {"params", "boosters", NULL};
+    static const char *const known[] = {"params", "boosters", "booster_fnv1a64", NULL};
     *out = NULL;
     if (!cJSON_IsObject(obj)) VT_FAIL(VT_EPARSE, "xgb model: expected a JSON object");
     VT_TRY(check_keys(obj, known, "model"));
     vt_xgb_params p;
     VT_TRY(params_from_json(cJSON_GetObjectItemCaseSensitive(obj, "params"), &p));
     const cJSON *boosters = cJSON_GetObjectItemCaseSensitive(obj, "boosters");
-    if (!cJSON_IsArray(boosters))
-        VT_FAIL(VT_EPARSE, "xgb model: boosters: missing or not an array");
+    const cJSON *sums = cJSON_GetObjectItemCaseSensitive(obj, "booster_fnv1a64");
+    if (!cJSON_IsArray(boosters) || !cJSON_IsArray(sums))
+        VT_FAIL(VT_EPARSE, "xgb model: boosters and booster_fnv1a64: missing or not arrays");
     int n = cJSON_GetArraySize(boosters);
-    if (n - 1 != p.n_bootstrap)
-        VT_FAIL(VT_EPARSE, "xgb model: boosters: %d models, expected 1 + n_bootstrap (%d)", n,
-                p.n_bootstrap);
+    if (n - 1 != p.n_bootstrap || cJSON_GetArraySize(sums) != n)
+        VT_FAIL(VT_EPARSE, "xgb model: %d boosters and %d hashes, expected 1 + n_bootstrap (%d) "
+                "of each", n, cJSON_GetArraySize(sums), p.n_bootstrap);
     VT_TRY(quiet());
     vt_xgb *m = NULL;
     VT_TRY(model_new(&p, n_features, &m));
     vt_status st = VT_OK;
     size_t i = 0;
-    const cJSON *item = NULL;
+    const cJSON *item = NULL, *sum = sums->child;
     cJSON_ArrayForEach(item, boosters) {
-        st = load_booster(item, i, n_features, p.n_threads, &m->boosters[i]);
+        st = load_booster(item, sum, i, n_features, p.n_threads, &m->boosters[i]);
         if (st != VT_OK) break;
+        sum = sum->next;
         i++;
     }
     if (st != VT_OK) {

@@ -40,12 +40,15 @@ vt_status vt_xgb_predict(const vt_xgb *m, const double *X, size_t n_rows, double
 vt_status vt_xgb_importance(const vt_xgb *m, double *importance);
 void vt_xgb_free(vt_xgb *m);
 
-/* {"params": {...}, "boosters": [base64 of XGBoost's UBJSON model, main model first]}. NULL on
- * failure, with vt_errmsg() saying why. The caller owns the result (cJSON_Delete). */
+/* {"params": {...}, "boosters": [base64 of XGBoost's UBJSON model, main model first],
+ * "booster_fnv1a64": [hash of each model's bytes, 16 hex digits]}. NULL on failure, with
+ * vt_errmsg() saying why. The caller owns the result (cJSON_Delete). */
 cJSON *vt_xgb_to_json(const vt_xgb *m);
 /* Inverse of vt_xgb_to_json; predictions of the result are bit-identical. Malformed input (wrong
- * type, unknown or missing key, bad base64, not a model, a booster count other than
- * 1 + n_bootstrap, a model with other than n_features inputs) is VT_EPARSE. */
+ * type, unknown or missing key, bad base64, a booster that fails its hash or is not a model, a
+ * booster count other than 1 + n_bootstrap, a model with other than n_features inputs) is
+ * VT_EPARSE. libxgboost trusts model bytes: the hash keeps damaged ones away from it, but a file
+ * forged with a matching hash is trusted input. */
 vt_status vt_xgb_from_json(const cJSON *obj, size_t n_features, vt_xgb **out);
 
 /* The paper's grid: n_estimators {50,100,150} x eta {0.01,0.1,0.5} x max_depth {2,4,6}, scored by

@@ -4,6 +4,7 @@
 ** The python oracle comparison is tests/ml/oracle_xgb_python.sh. */
 #include <string.h>
 
+#include "core/base64.h"
 #include "core/rng.h"
 #include "ml/xgb.h"
 #include "test.h"
@@ -156,6 +157,9 @@ static void test_json_round_trip(void)
         CHECK(vt_xgb_predict(m2, X, N_ROWS, pred2, sd2) == VT_OK);
         CHECK(memcmp(pred1, pred2, sizeof pred1) == 0);
         CHECK(memcmp(sd1, sd2, sizeof sd1) == 0);
+        double imp1[N_FEAT], imp2[N_FEAT];
+        CHECK(vt_xgb_importance(m, imp1) == VT_OK && vt_xgb_importance(m2, imp2) == VT_OK);
+        CHECK(memcmp(imp1, imp2, sizeof imp1) == 0);
         /* Saving the loaded model gives the same text again. */
         cJSON *j2 = vt_xgb_to_json(m2);
         char *text2 = j2 ? cJSON_PrintUnformatted(j2) : NULL;
@@ -189,23 +193,62 @@ static cJSON *booster0(cJSON *j)
 {
     return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "boosters"), 0);
 }
+static cJSON *hash0(cJSON *j)
+{
+    return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "booster_fnv1a64"), 0);
+}
 static void set_booster0(cJSON *j, const char *s) { cJSON_SetValuestring(booster0(j), s); }
+
+/* Replace booster 0 by these bytes and their hash (64-bit FNV-1a, written out again here), so
+ * that they reach libxgboost. */
+static void forge_booster0(cJSON *j, const unsigned char *raw, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ raw[i]) * 0x100000001b3ULL;
+    char hex[17], *text = vt_base64_encode(raw, n);
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+    if (text) set_booster0(j, text);
+    cJSON_SetValuestring(hash0(j), hex);
+    vt_free(text);
+}
 
 static void bad_char(cJSON *j)
 {
-    char *s = vt_strdup(booster0(j)->valuestring);
+    char *s = strdup(booster0(j)->valuestring);
     s[10] = '!';
     set_booster0(j, s);
-    vt_free(s);
+    free(s);
 }
 static void truncated(cJSON *j) /* valid base64, half a model */
 {
-    char *s = vt_strdup(booster0(j)->valuestring);
+    char *s = strdup(booster0(j)->valuestring);
     s[strlen(s) / 8 * 4] = '\0';
     set_booster0(j, s);
-    vt_free(s);
+    free(s);
 }
-static void not_a_model(cJSON *j) { set_booster0(j, "aGVsbG8gd29ybGQ="); }
+static void not_a_model(cJSON *j) /* libxgboost's legacy binary reader refuses it */
+{
+    forge_booster0(j, (const unsigned char *)"hello world", 11);
+}
+static void json_not_a_model(cJSON *j) /* UBJSON {"a": null}: libxgboost finds no learner */
+{
+    static const unsigned char ubj[] = {'{', 'L', 0, 0, 0, 0, 0, 0, 0, 1, 'a', 'Z', '}'};
+    forge_booster0(j, ubj, sizeof ubj);
+}
+static void hash_changed(cJSON *j) { cJSON_SetValuestring(hash0(j), "0123456789abcdef"); }
+static void hash_upper(cJSON *j)
+{
+    char *s = strdup(hash0(j)->valuestring);
+    for (char *c = s; *c; c++)
+        if (*c >= 'a' && *c <= 'f') *c = (char)(*c - 'a' + 'A');
+    cJSON_SetValuestring(hash0(j), s);
+    free(s);
+}
+static void no_hashes(cJSON *j) { cJSON_DeleteItemFromObject(j, "booster_fnv1a64"); }
+static void one_hash_short(cJSON *j)
+{
+    cJSON_DeleteItemFromArray(cJSON_GetObjectItemCaseSensitive(j, "booster_fnv1a64"), 1);
+}
 static void empty_model(cJSON *j) { set_booster0(j, ""); }
 static void booster_number(cJSON *j)
 {
@@ -231,12 +274,17 @@ static void seed_too_big(cJSON *j)
 {
     cJSON_ReplaceItemInObject(params_of(j), "seed", cJSON_CreateString("18446744073709551616"));
 }
-static void eta_zero(cJSON *j) { cJSON_ReplaceItemInObject(params_of(j), "eta", cJSON_CreateNumber(0)); }
+static void eta_zero(cJSON *j)
+{
+    cJSON_ReplaceItemInObject(params_of(j), "eta", cJSON_CreateNumber(0));
+}
 static void unknown_key(cJSON *j) { cJSON_AddNumberToObject(params_of(j), "etaa", 0.1); }
 static void extra_booster(cJSON *j)
 {
     cJSON *b = cJSON_GetObjectItemCaseSensitive(j, "boosters");
+    cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "booster_fnv1a64");
     cJSON_AddItemToArray(b, cJSON_Duplicate(cJSON_GetArrayItem(b, 0), 1));
+    cJSON_AddItemToArray(h, cJSON_Duplicate(cJSON_GetArrayItem(h, 0), 1));
 }
 static void n_bootstrap_huge(cJSON *j)
 {
@@ -263,6 +311,11 @@ static void test_malformed_json(void)
     expect_rejected(text, N_FEAT, bad_char, "bad base64");
     expect_rejected(text, N_FEAT, truncated, "truncated model");
     expect_rejected(text, N_FEAT, not_a_model, "not a model");
+    expect_rejected(text, N_FEAT, json_not_a_model, "UBJSON, not a model");
+    expect_rejected(text, N_FEAT, hash_changed, "other hash");
+    expect_rejected(text, N_FEAT, hash_upper, "hash in upper case");
+    expect_rejected(text, N_FEAT, no_hashes, "missing hashes");
+    expect_rejected(text, N_FEAT, one_hash_short, "one hash short");
     expect_rejected(text, N_FEAT, empty_model, "empty model");
     expect_rejected(text, N_FEAT, booster_number, "booster not a string");
     expect_rejected(text, N_FEAT, no_params, "missing params");
@@ -280,6 +333,42 @@ static void test_malformed_json(void)
     expect_rejected("[1, 2]", N_FEAT, NULL, "not an object");
     vt_xgb *none = (vt_xgb *)&none;
     CHECK(vt_xgb_from_json(NULL, N_FEAT, &none) == VT_EPARSE && none == NULL);
+    cJSON_free(text);
+}
+
+/* Change one base64 character of booster 0 into another valid one, at a random place: before
+ * the hash, libxgboost crashed or hung on about one such booster in eight. Every one must be
+ * refused with VT_EPARSE. */
+static void test_damaged_boosters(void)
+{
+    static double X[N_ROWS * N_FEAT];
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    vt_xgb *m = NULL;
+    char *text = model_json(&m, X);
+    vt_xgb_free(m);
+    CHECK(text != NULL);
+    if (!text) return;
+    cJSON *j = cJSON_Parse(text);
+    char *good = strdup(booster0(j)->valuestring);
+    size_t len = strlen(good), n_eparse = 0, n_tried = 200;
+    vt_rng r;
+    vt_rng_seed(&r, 99);
+    for (size_t t = 0; t < n_tried; t++) {
+        char *bad = strdup(good);
+        size_t at = vt_rng_below(&r, len - 2); /* not the last two: they may be '=' padding */
+        bad[at] = alphabet[(strchr(alphabet, bad[at]) - alphabet + 1 + vt_rng_below(&r, 63)) % 64];
+        set_booster0(j, bad);
+        vt_xgb *m2 = NULL;
+        vt_status st = vt_xgb_from_json(j, N_FEAT, &m2);
+        n_eparse += st == VT_EPARSE;
+        vt_xgb_free(m2);
+        free(bad);
+    }
+    CHECK(n_eparse == n_tried);
+    printf("damaged boosters: %zu of %zu refused\n", n_eparse, n_tried);
+    free(good);
+    cJSON_Delete(j);
     cJSON_free(text);
 }
 
@@ -347,6 +436,7 @@ int main(void)
     test_bad_params();
     test_json_round_trip();
     test_malformed_json();
+    test_damaged_boosters();
     test_grid_search();
     TEST_DONE();
 }
