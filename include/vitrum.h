@@ -249,6 +249,153 @@ vt_scores vt_scores_compute(size_t n, const double *truth, const double *pred);
 vt_status vt_folds_assign(const vt_dataset *d, int k, int group_by_formula, uint64_t seed,
                           int *fold_of_row);
 
+/* ---------------------------------------------------------------------------------------------
+** Cells (periodic structures) and trajectories. Conventions, as in ASE and pymatgen:
+**   lattice[3][3]  rows are the cell vectors a, b, c in Angstrom (either handedness, volume > 0)
+**   positions      Cartesian, Angstrom; cart = frac * lattice and frac = cart * inv (row vectors)
+**   velocities     Angstrom/fs;  masses amu;  density g/cm^3
+**   image counts   integers n: the unwrapped position is pos + n * lattice (n0 a + n1 b + n2 c)
+** Cells are periodic along a, b and c. Tests: tests/core/test_cell.c.
+*/
+#define VT_MAX_ATOMS 100000000         /* largest cell vitrum creates or reads (10^8 atoms) */
+#define VT_AMU_PER_A3_IN_G_CM3 1.66053906660 /* 1 amu/A^3 in g/cm^3 (CODATA 2018 amu) */
+
+typedef struct vt_cell {
+    size_t n_atoms;
+    double lattice[3][3];  /* rows a, b, c, Angstrom */
+    double (*pos)[3];      /* n_atoms Cartesian positions, Angstrom */
+    int *Z;                /* n_atoms atomic numbers, 1..VT_MAX_Z */
+    double (*vel)[3];      /* NULL, or n_atoms velocities, Angstrom/fs */
+    int (*image)[3];       /* NULL, or n_atoms image counts for unwrapped coordinates */
+} vt_cell;
+
+/* Optional arrays of a cell, for vt_cell_new() and vt_cell_add_arrays(). */
+#define VT_CELL_VEL 1u     /* vel */
+#define VT_CELL_IMAGE 2u   /* image */
+
+/* A cell of n_atoms atoms with the given lattice (Angstrom), positions and Z zeroed for the caller
+ * to fill, plus the optional arrays named in flags (zeroed). VT_ERANGE above VT_MAX_ATOMS. The
+ * lattice is not checked here; functions that need its inverse fail with VT_ERANGE if singular. */
+vt_status vt_cell_new(size_t n_atoms, const double lattice[3][3], unsigned flags, vt_cell **out);
+/* Allocate the optional arrays named in flags that c lacks (zeroed); present ones are kept. */
+vt_status vt_cell_add_arrays(vt_cell *c, unsigned flags);
+void vt_cell_free(vt_cell *c);
+/* Deep copy, optional arrays included. */
+vt_status vt_cell_copy(const vt_cell *c, vt_cell **out);
+
+/* Volume |a . (b x c)| in A^3. */
+double vt_lattice_volume(const double lattice[3][3]);
+/* inv with frac = cart * inv (its columns are the reciprocal vectors without 2 pi, 1/Angstrom).
+ * VT_ERANGE when the lattice is not finite or singular (volume <= 1e-10 |a| |b| |c|). */
+vt_status vt_lattice_inverse(const double lattice[3][3], double inv[3][3]);
+/* par = a, b, c (Angstrom), alpha = angle(b, c), beta = angle(a, c), gamma = angle(a, b) (deg). */
+void vt_lattice_parameters(const double lattice[3][3], double par[6]);
+/* cart = frac * lattice (Angstrom) and frac = cart * inv, for one vector. */
+void vt_frac_to_cart(const double lattice[3][3], const double frac[3], double cart[3]);
+void vt_cart_to_frac(const double inv[3][3], const double cart[3], double frac[3]);
+
+double vt_cell_volume(const vt_cell *c);            /* A^3 */
+/* Fractional coordinates of all atoms into frac (n_atoms rows; VT_ERANGE for a singular lattice),
+ * or positions (Angstrom) from them. */
+vt_status vt_cell_get_frac(const vt_cell *c, double (*frac)[3]);
+void vt_cell_set_frac(vt_cell *c, const double (*frac)[3]);
+/* Move every atom into the cell (fractional coordinates in [0, 1), up to rounding of ~1e-16) by
+ * whole lattice vectors; image counts, when present, take up the shift so that unwrapped positions
+ * do not change. Atoms already inside are left bit-identical. VT_ERANGE (cell unchanged) for a
+ * singular lattice or a position that is not finite or more than 10^9 cells away. */
+vt_status vt_cell_wrap(vt_cell *c);
+/* The inverse of vt_cell_wrap(): pos += image * lattice, then image = 0. VT_EINVAL without an
+ * image array. */
+vt_status vt_cell_unwrap(vt_cell *c);
+/* Largest cutoff (Angstrom) for which the minimum image is the only image within the cutoff for
+ * any pair: half the smallest perpendicular width of the cell as given (V / |b x c| etc.). 0 for
+ * a singular lattice. */
+double vt_cell_max_cutoff(const vt_cell *c);
+/* Mass density in g/cm^3 (element masses, amu); NaN for an invalid Z or a zero volume. */
+double vt_cell_density_g_cm3(const vt_cell *c);
+/* Atoms per element in order of first appearance (amounts are atom counts). VT_ERANGE beyond
+ * VT_MAX_SPECIES elements, VT_EINVAL for a Z outside 1..VT_MAX_Z. */
+vt_status vt_cell_composition(const vt_cell *c, vt_composition *out);
+/* Reduced formula of the cell ("Li2O"), as vt_composition_reduced_formula(). */
+vt_status vt_cell_formula(const vt_cell *c, char *buf, size_t size);
+
+/* Minimum image for any cell shape, however skewed. Caller-owned, no free needed; valid for the
+ * lattice it was made from. The lattice is first reduced to a shorter, near-orthogonal basis of
+ * the same lattice; a query wraps the displacement in that basis and, when it is longer than half
+ * the reduced cell's smallest width, searches every image that could be shorter. */
+typedef struct vt_mic {
+    double basis[3][3];   /* reduced basis of the lattice, rows, Angstrom */
+    double inv[3][3];     /* its inverse, 1/Angstrom */
+    double inv_width[3];  /* 1 / perpendicular width of the reduced cell per direction, 1/Angstrom */
+    double r_quick;       /* half the smallest width of the reduced cell, Angstrom */
+} vt_mic;
+
+/* VT_ERANGE for a singular or non-finite lattice (Angstrom). */
+vt_status vt_mic_init(vt_mic *m, const double lattice[3][3]);
+/* Shortest periodic image d = rj - ri + n * lattice (Angstrom) of the displacement from ri to rj;
+ * returns |d| in Angstrom (NaN, and d NaN, for non-finite input). */
+double vt_mic_delta(const vt_mic *m, const double ri[3], const double rj[3], double d[3]);
+/* Term of vt_mic_sum_images(): d is one image of rj - ri (Angstrom), r_A = |d| > 0. */
+typedef double (*vt_image_fn)(const double d[3], double r_A, void *arg);
+/* *sum = sum of fn over every image of rj (all n) within r_cut_A of ri, distance 0 excluded (an
+ * atom with itself); exact for any cutoff, also beyond vt_cell_max_cutoff(). VT_ERANGE when
+ * r_cut_A is negative, not finite or would need more than 10^8 images. */
+vt_status vt_mic_sum_images(const vt_mic *m, const double ri[3], const double rj[3],
+                            double r_cut_A, vt_image_fn fn, void *arg, double *sum);
+
+/* Frames of the same atoms (same count and Z, in the same order); the cell may vary. */
+typedef struct vt_traj {
+    size_t n_frames;
+    vt_cell **frames;     /* n_frames cells, owned */
+    size_t cap_frames;    /* allocated slots of frames (internal) */
+} vt_traj;
+
+vt_status vt_traj_new(vt_traj **out);
+/* Append frame; on VT_OK the trajectory owns it (on failure the caller still does). VT_EINVAL
+ * when its atom count or Z differ from frame 0. May move t->frames. */
+vt_status vt_traj_append(vt_traj *t, vt_cell *frame);
+void vt_traj_free(vt_traj *t);
+
+/*
+** Structure files. format: a name below, or NULL to choose by file name (case-insensitive: the
+** extension, else the start of the name).
+**   name          file names               frames  keeps       notes
+**   "poscar"      POSCAR*, CONTCAR*,       1       vel         VASP 5 (species line required),
+**                 *.vasp, *.poscar                             Direct or Cartesian, selective
+**                                                              dynamics tolerated, scale < 0 =
+**                                                              volume (A^3); CONTCAR velocities
+**   "xdatcar"     XDATCAR*, *.xdatcar      n       -           VASP 5, constant or variable cell
+**   "extxyz"      *.xyz, *.extxyz          n       vel, image  ASE's extended XYZ: Lattice=,
+**                                                              pbc="T T T", Properties species|Z,
+**                                                              pos, vel (A/fs), image:I:3; other
+**                                                              columns and keys skipped on read
+**   "lammps-data" *.data, *.lmp            1       vel, image  atomic style, metal units (A/ps in
+**                                                              the file), tilt factors; types
+**                                                              named by Masses comments
+**                                                              ("1 6.94 # Li") or an explicit map
+**   "pmg-json"    *.json                   1       vel         pymatgen Structure.as_dict(),
+**                                                              ordered sites
+**   "cif"         *.cif                    1       -           write only: P 1, fractional
+** Writers print every number with the fewest digits that read back to the same double (POSCAR,
+** extxyz and pmg-json round-trip bit for bit; XDATCAR and CIF go through fractional coordinates;
+** LAMMPS rotates a cell not in its form, keeping fractional coordinates), build the file in memory
+** and write it atomically. Readers reject malformed files with VT_EPARSE "path:line: field:
+** message" (pmg-json: the field path, and the line of JSON syntax errors), refuse counts above
+** VT_MAX_ATOMS, allocate only as atom lines arrive, and detect truncation.
+*/
+/* Read one structure; from a multi-frame file, the last frame (as ase.io.read does). */
+vt_status vt_structure_read(const char *path, const char *format, vt_cell **out);
+vt_status vt_structure_write(const char *path, const char *format, const vt_cell *c);
+/* Read every frame; single-frame formats give one frame. */
+vt_status vt_traj_read(const char *path, const char *format, vt_traj **out);
+/* VT_EINVAL for more than one frame in a single-frame format. XDATCAR: constant-cell layout when
+ * every frame has the same lattice, else the variable-cell one (a header before each frame). */
+vt_status vt_traj_write(const char *path, const char *format, const vt_traj *t);
+/* LAMMPS data with an explicit element per atom type: Z_of_type[k] is the Z of type k + 1, for
+ * n_types types (the file's types must be 1..n_types). The map overrides Masses comments. */
+vt_status vt_lammps_data_read(const char *path, size_t n_types, const int *Z_of_type,
+                              vt_cell **out);
+
 #ifdef __cplusplus
 }
 #endif
