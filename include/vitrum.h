@@ -121,6 +121,13 @@ const char *const *vt_compfeat_names(void);
  * an element lacks a value a feature needs, or when the composition has no Li or no non-Li atom. */
 vt_status vt_compfeat_compute(const vt_composition *c, double out[VT_N_COMPFEAT]);
 
+/* vitrum's 20 extra composition statistics (beyond the paper), for formula-only models:
+ * covalent volumes (Cordero radii, A^3/atom), atom fractions of element families, group, row and
+ * electronegativity statistics over the non-Li atoms. Definitions in src/analysis/compfeat.c. */
+#define VT_N_COMPEXTRA 20
+const char *const *vt_compextra_names(void);
+vt_status vt_compextra_compute(const vt_composition *c, double out[VT_N_COMPEXTRA]);
+
 /* ---------------------------------------------------------------------------------------------
 ** Arrhenius law D(T) = D0 exp(-Ea / (kB T)), fitted as ln D = ln D0 - Ea x with x = 1/(kB T),
 ** weighted by 1/sigma(ln D)^2 (sigma(ln D) = sigma_D / D) when sigmas are given.
@@ -183,6 +190,15 @@ typedef struct vt_train_opts {
     vt_algo algo;
     vt_target target;
     int composition_only;   /* inputs from the formula and temperature only */
+    int vitrum_inputs;      /* 1: 1/(kB T) and, per feature, feature x 1/(kB T) (or, formula-only,
+                               vitrum's extra composition statistics) instead of the raw columns
+                               and T; 0: the paper's inputs. Default 1 for ET, 0 for RF and XGB */
+    double arrhenius_ref_eV;/* fit D exp(Ea_ref / (kB T)) instead of D (or ln D + Ea_ref/(kB T)):
+                               a fixed reference activation energy, eV, that takes most of the T
+                               dependence out of the target before the trees see it; 0 = the
+                               paper's raw target; NaN = "auto": 0.2 eV with structural inputs,
+                               the median Arrhenius Ea of the training formulas for formula-only
+                               models. Default auto for ET, 0 for RF and XGB */
     uint64_t seed;
     int n_threads;          /* 0: all cores */
     /* forest (RF, ET) */

@@ -16,12 +16,14 @@
 /* Options shared by train and cv: the learner and its hyper-parameters. */
 #define LEARNER_OPTS \
     {"data", "FILE", "feature table: the paper's feature_target.dat format or CSV (required)"}, \
-    {"algo", "rf|et|xgb", "random forest (default), extra-trees, or XGBoost gradient boosting"}, \
+    {"algo", "et|rf|xgb", "extra-trees on vitrum's inputs (default), the paper's random forest or XGBoost"}, \
     {"target", "D|lnD", "fit D x 1000 (default, the paper's RF/XGB) or ln(D / cm^2/s)"}, \
     {"features", "all|composition", "all columns of the table (default) or formula-derived only"}, \
+    {"input-set", "paper|vitrum", "raw columns and T, or 1/kBT with feature x 1/kBT products and extra composition statistics (default: vitrum for et, paper for rf/xgb)"}, \
+    {"arrhenius-ref", "EV|auto", "fit D exp(EV/kBT), a reference activation energy in eV; auto = 0.2 with structural features, the training formulas' median Ea without (default auto for et, 0 for rf/xgb)"}, \
     {"seed", "N", "random seed (default 62, the paper's)"}, \
     {"threads", "N", "threads (default 0: all cores); results do not depend on it"}, \
-    {"trees", "N", "forest: number of trees (default 100)"}, \
+    {"trees", "N", "forest: number of trees (default 500 for et, 100 for rf)"}, \
     {"max-features", "F", "forest: fraction of inputs tried per split, (0,1] (default 1)"}, \
     {"min-samples-leaf", "N", "forest: minimum rows per leaf (default 1)"}, \
     {"max-depth", "N", "tree depth limit (forest default 0 = none; xgb default 4)"}, \
@@ -76,15 +78,20 @@ static int parse_choice(const char *opt, const char *v, const char *const *names
 static int learner_opts(const cli_cmd *cmd, const cli_args *a, int is_train, vt_train_opts *o)
 {
     static const char *const algos[] = {"rf", "et", "xgb"}, *const targets[] = {"D", "lnD"};
-    static const char *const feats[] = {"all", "composition"};
-    int algo, target, comp;
-    if (parse_choice("algo", cli_get(cmd, a, "algo"), algos, 3, 0, &algo) ||
+    static const char *const feats[] = {"all", "composition"}, *const sets[] = {"paper", "vitrum"};
+    int algo, target, comp, set;
+    if (parse_choice("algo", cli_get(cmd, a, "algo"), algos, 3, VT_ALGO_ET, &algo) ||
         parse_choice("target", cli_get(cmd, a, "target"), targets, 2, 0, &target) ||
-        parse_choice("features", cli_get(cmd, a, "features"), feats, 2, 0, &comp))
+        parse_choice("features", cli_get(cmd, a, "features"), feats, 2, 0, &comp) ||
+        parse_choice("input-set", cli_get(cmd, a, "input-set"), sets, 2, algo == VT_ALGO_ET, &set))
         return EXIT_USAGE;
     *o = vt_train_opts_default((vt_algo)algo);
     o->target = (vt_target)target;
     o->composition_only = comp;
+    o->vitrum_inputs = set;
+    const char *ref = cli_get(cmd, a, "arrhenius-ref");
+    if (ref && strcmp(ref, "auto") == 0) o->arrhenius_ref_eV = NAN;
+    else if (cli_get_double(cmd, a, "arrhenius-ref", o->arrhenius_ref_eV, -10.0, 10.0, &o->arrhenius_ref_eV)) return EXIT_USAGE;
     uint64_t u, depth;
     double f;
     if (cli_get_u64(cmd, a, "seed", o->seed, UINT64_MAX, &o->seed)) return EXIT_USAGE;
@@ -394,7 +401,7 @@ int cli_ml_cv(const cli_cmd *cmd, cli_args *a)
 static vt_status check_columns(const vt_model *m, const vt_dataset *d)
 {
     VT_TRY(vt_model_check_inputs(m, d));
-    for (size_t c = 0; c < d->n_cols; c++) {
+    for (size_t c = 1; c < d->n_cols; c++) { /* column 0, temperature, every model uses */
         int used = 0;
         for (size_t i = 0; i < vt_model_n_inputs(m); i++) used |= strcmp(vt_model_input_name(m, i), d->col_names[c]) == 0;
         if (!used) VT_FAIL(VT_EINVAL, "column '%s' is not an input of this model (extra column)", d->col_names[c]);

@@ -19,8 +19,13 @@ vt_status vt_inputs_build(const vt_dataset *d, const size_t *rows, size_t n_rows
 /* VT_EINVAL naming every input that is neither a column of d nor derivable. */
 vt_status vt_inputs_check(const vt_dataset *d, char *const *inputs, size_t n_inputs);
 
-/* The default input list: all numeric columns of the dataset, or, with composition_only,
- * temperature and the compositional features. Strings are vt_strdup()ed into *names. */
-vt_status vt_inputs_default(const vt_dataset *d, int composition_only, char ***names, size_t *n);
+/* The input list of a model:
+ *   paper inputs:   every numeric column (temperature first), or temperature + the 21
+ *                   compositional features (composition_only);
+ *   vitrum inputs:  every feature column, every feature column x inv_kBT, and inv_kBT; or the
+ *                   21 compositional features, ENS, the 20 extra statistics and inv_kBT.
+ * Strings are vt_strdup()ed into *names; free with vt_inputs_free(). */
+vt_status vt_inputs_default(const vt_dataset *d, int composition_only, int vitrum_inputs,
+                            char ***names, size_t *n);
 void vt_inputs_free(char **names, size_t n);
 #endif

@@ -47,7 +47,8 @@ vt_train_opts vt_train_opts_default(vt_algo algo)
     vt_xgb_params xp = vt_xgb_params_default();
     vt_train_opts o = {
         .algo = algo, .target = VT_TARGET_D, .composition_only = 0, .seed = 62, .n_threads = 0,
-        .n_trees = fp.n_trees, .max_features = fp.max_features,
+        .vitrum_inputs = algo == VT_ALGO_ET, .arrhenius_ref_eV = algo == VT_ALGO_ET ? NAN : 0.0,
+        .n_trees = algo == VT_ALGO_ET ? 500 : fp.n_trees, .max_features = fp.max_features,
         .min_samples_leaf = fp.min_samples_leaf, .max_depth = fp.max_depth,
         .bootstrap = algo != VT_ALGO_ET,
         .xgb_n_estimators = xp.n_estimators, .xgb_max_depth = xp.max_depth, .xgb_eta = xp.eta,
@@ -126,9 +127,22 @@ static vt_status collect_temperatures(vt_model *m, const vt_dataset *d, const si
 }
 const char *vt_model_input_name(const vt_model *m, size_t i) { return i < m->n_inputs ? m->inputs[i] : NULL; }
 
-/* D x 1000 -> the fitted quantity, and back. lnD = ln(D / (cm^2/s)). */
-static double to_target(vt_target t, double d_x1000) { return t == VT_TARGET_LND ? log(d_x1000 / 1000.0) : d_x1000; }
-static double from_target(vt_target t, double v) { return t == VT_TARGET_LND ? 1000.0 * exp(v) : v; }
+/* D x 1000 -> the fitted quantity z, and back; lnD = ln(D / (cm^2/s)). With a reference
+ * activation energy Ea_ref, z = D exp(Ea_ref / (kB T)) (or ln D + Ea_ref / (kB T)). */
+static double to_target(const vt_train_opts *o, double inv_kBT, double d_x1000)
+{
+    double shift = o->arrhenius_ref_eV * inv_kBT;
+    return o->target == VT_TARGET_LND ? log(d_x1000 / 1000.0) + shift : d_x1000 * exp(shift);
+}
+
+static double from_target(const vt_train_opts *o, double inv_kBT, double z)
+{
+    double shift = o->arrhenius_ref_eV * inv_kBT;
+    return o->target == VT_TARGET_LND ? 1000.0 * exp(z - shift) : z * exp(-shift);
+}
+
+/* 1/(kB T) of a dataset row, 1/eV (column 0 is the temperature in K). */
+static double row_inv_kBT(const vt_dataset *d, size_t r) { return 1.0 / (VT_KB_EV_PER_K * d->X[r * d->n_cols]); }
 
 static vt_status check_opts(const vt_train_opts *o)
 {
@@ -157,6 +171,33 @@ static vt_status fit_learner(vt_model *m, const double *X, const double *y, size
     return vt_forest_fit(X, y, n, m->n_inputs, &p, &m->forest);
 }
 
+/* Median activation energy (eV) of the training formulas that have 3 or more temperatures:
+ * the "auto" reference of vt_train_opts.arrhenius_ref_eV; 0 when no formula qualifies. */
+static vt_status median_Ea(const vt_dataset *d, const size_t *rows, size_t n, double *out)
+{
+    double *T = vt_malloc(n * sizeof *T), *D = vt_malloc(n * sizeof *D), *ea = vt_malloc(n * sizeof *ea);
+    char *done = vt_calloc(n, 1);
+    size_t n_ea = 0;
+    vt_status s = T && D && ea && done ? VT_OK : vt_err_set_(VT_ENOMEM, "train: out of memory");
+    for (size_t i = 0; s == VT_OK && i < n; i++) {
+        if (done[i]) continue;
+        size_t k = 0, ri = rows ? rows[i] : i;
+        for (size_t j = i; j < n; j++) {
+            size_t rj = rows ? rows[j] : j;
+            if (done[j] || strcmp(d->formula[rj], d->formula[ri]) != 0) continue;
+            done[j] = 1, T[k] = d->X[rj * d->n_cols], D[k] = d->y[rj], k++;
+        }
+        vt_arrhenius fit;
+        if (k >= 3 && vt_arrhenius_fit(k, T, D, NULL, &fit) == VT_OK) ea[n_ea++] = fit.Ea_eV.value;
+    }
+    if (s == VT_OK) {
+        qsort(ea, n_ea, sizeof *ea, by_value);
+        *out = n_ea == 0 ? 0.0 : n_ea % 2 ? ea[n_ea / 2] : 0.5 * (ea[n_ea / 2 - 1] + ea[n_ea / 2]);
+    }
+    vt_free(T), vt_free(D), vt_free(ea), vt_free(done);
+    return s;
+}
+
 vt_status vt_model_train(const vt_dataset *d, const size_t *rows, size_t n_rows,
                          const vt_train_opts *opts, vt_model **out)
 {
@@ -171,11 +212,20 @@ vt_status vt_model_train(const vt_dataset *d, const size_t *rows, size_t n_rows,
     if (s == VT_OK) {
         m->opts = *opts;
         m->n_train_rows = n_rows;
-        s = vt_inputs_default(d, opts->composition_only, &m->inputs, &m->n_inputs);
+        s = vt_inputs_default(d, opts->composition_only, opts->vitrum_inputs, &m->inputs, &m->n_inputs);
     }
     if (s == VT_OK) s = collect_temperatures(m, d, rows, n_rows);
+    if (s == VT_OK && isnan(opts->arrhenius_ref_eV)) {
+        /* auto: with structural inputs (which themselves change with T) 0.2 eV did best in grouped
+         * CV over several fold schemes; from a formula alone, the median Ea of the training data */
+        if (opts->composition_only) s = median_Ea(d, rows, n_rows, &m->opts.arrhenius_ref_eV);
+        else m->opts.arrhenius_ref_eV = 0.2;
+    }
     if (s == VT_OK) s = vt_inputs_build(d, rows, n_rows, m->inputs, m->n_inputs, &X);
-    for (size_t i = 0; s == VT_OK && i < n_rows; i++) y[i] = to_target(opts->target, d->y[rows ? rows[i] : i]);
+    for (size_t i = 0; s == VT_OK && i < n_rows; i++) {
+        size_t r = rows ? rows[i] : i;
+        y[i] = to_target(&m->opts, row_inv_kBT(d, r), d->y[r]);
+    }
     if (s == VT_OK) s = fit_learner(m, X, y, n_rows);
     vt_free(X);
     vt_free(y);
@@ -189,7 +239,8 @@ vt_status vt_model_train(const vt_dataset *d, const size_t *rows, size_t n_rows,
 
 /* Forest rows: mean and spread of the per-tree predictions, each back in D x 1000 first (so an
  * lnD forest averages D, not ln D). Rows go in blocks to bound the per-tree buffer. */
-static vt_status forest_predict(const vt_model *m, const double *X, size_t n, double *pred, double *sigma)
+static vt_status forest_predict(const vt_model *m, const double *X, const double *inv_kBT, size_t n,
+                                double *pred, double *sigma)
 {
     enum { BLOCK = 256 };
     const vt_forest *f = m->forest;
@@ -202,7 +253,7 @@ static vt_status forest_predict(const vt_model *m, const double *X, size_t n, do
         for (size_t i = 0; i < rows; i++) {
             double sum = 0.0, sum2 = 0.0;
             for (size_t t = 0; t < nt; t++) {
-                double d = from_target(m->opts.target, v[i * nt + t]);
+                double d = from_target(&m->opts, inv_kBT[start + i], v[i * nt + t]);
                 sum += d;
                 sum2 += d * d;
             }
@@ -216,16 +267,32 @@ static vt_status forest_predict(const vt_model *m, const double *X, size_t n, do
 }
 
 /* Predictions for a built input matrix. */
-static vt_status predict_matrix(const vt_model *m, const double *X, size_t n, double *pred, double *sigma)
+static vt_status predict_matrix(const vt_model *m, const double *X, const double *inv_kBT, size_t n,
+                                double *pred, double *sigma)
 {
-    if (m->forest) return forest_predict(m, X, n, pred, sigma);
+    if (m->forest) return forest_predict(m, X, inv_kBT, n, pred, sigma);
     VT_TRY(vt_xgb_predict(m->xgb, X, n, pred, sigma));
     for (size_t i = 0; i < n; i++) {
-        double p = from_target(m->opts.target, pred[i]);
-        /* delta method for ln-target spreads: sd(D) ~ D sd(lnD) */
-        if (m->opts.target == VT_TARGET_LND) sigma[i] *= p;
+        double p = from_target(&m->opts, inv_kBT[i], pred[i]);
+        /* spreads by the delta method: sd(D) ~ D sd(lnD), or the scale factor exp(-shift) */
+        sigma[i] *= m->opts.target == VT_TARGET_LND ? p : exp(-m->opts.arrhenius_ref_eV * inv_kBT[i]);
         pred[i] = p;
     }
+    return VT_OK;
+}
+
+/* Input matrix and 1/(kB T) of the given rows. */
+static vt_status build(const vt_model *m, const vt_dataset *d, const size_t *rows, size_t n,
+                       double **X, double **inv_kBT)
+{
+    *inv_kBT = NULL;
+    VT_TRY(vt_inputs_build(d, rows, n, m->inputs, m->n_inputs, X));
+    if (!(*inv_kBT = vt_malloc(n * sizeof **inv_kBT))) {
+        vt_free(*X);
+        *X = NULL;
+        VT_FAIL(VT_ENOMEM, "predict: out of memory");
+    }
+    for (size_t i = 0; i < n; i++) (*inv_kBT)[i] = row_inv_kBT(d, rows ? rows[i] : i);
     return VT_OK;
 }
 
@@ -233,10 +300,11 @@ vt_status vt_model_predict(const vt_model *m, const vt_dataset *d, const size_t 
                            size_t n_rows, double *pred, double *sigma)
 {
     if (!rows) n_rows = d->n_rows;
-    double *X;
-    VT_TRY(vt_inputs_build(d, rows, n_rows, m->inputs, m->n_inputs, &X));
-    vt_status s = predict_matrix(m, X, n_rows, pred, sigma);
+    double *X, *inv_kBT;
+    VT_TRY(build(m, d, rows, n_rows, &X, &inv_kBT));
+    vt_status s = predict_matrix(m, X, inv_kBT, n_rows, pred, sigma);
     vt_free(X);
+    vt_free(inv_kBT);
     return s;
 }
 
@@ -257,12 +325,15 @@ vt_status vt_model_grid_search(const vt_dataset *d, const size_t *rows, size_t n
     size_t *perm = vt_malloc(n_rows * sizeof *perm);
     int *fold = vt_malloc(n_rows * sizeof *fold);
     vt_status s = y && perm && fold ? VT_OK : vt_err_set_(VT_ENOMEM, "grid search: out of memory");
-    if (s == VT_OK) s = vt_inputs_default(d, opts->composition_only, &names, &n_in);
+    if (s == VT_OK) s = vt_inputs_default(d, opts->composition_only, opts->vitrum_inputs, &names, &n_in);
     if (s == VT_OK) s = vt_inputs_build(d, rows, n_rows, names, n_in, &X);
     if (s == VT_OK) {
         vt_rng rng;
         vt_rng_seed(&rng, opts->seed);
-        for (size_t i = 0; i < n_rows; i++) perm[i] = i, y[i] = to_target(opts->target, d->y[rows ? rows[i] : i]);
+        for (size_t i = 0; i < n_rows; i++) {
+            size_t r = rows ? rows[i] : i;
+            perm[i] = i, y[i] = to_target(opts, row_inv_kBT(d, r), d->y[r]);
+        }
         vt_rng_shuffle(&rng, perm, n_rows);
         for (size_t i = 0; i < n_rows; i++) fold[perm[i]] = (int)(i * 5 / n_rows);
         vt_xgb_params base = xgb_params(opts), best;
@@ -288,10 +359,10 @@ vt_status vt_model_importance(const vt_model *m, double *importance)
     return vt_xgb_importance(m->xgb, importance);
 }
 
-static double rmse_of(const vt_model *m, const double *X, size_t n, const double *truth,
-                      double *pred, double *sigma, vt_status *s)
+static double rmse_of(const vt_model *m, const double *X, const double *inv_kBT, size_t n,
+                      const double *truth, double *pred, double *sigma, vt_status *s)
 {
-    *s = predict_matrix(m, X, n, pred, sigma);
+    *s = predict_matrix(m, X, inv_kBT, n, pred, sigma);
     return vt_scores_compute(n, truth, pred).rmse;
 }
 
@@ -303,13 +374,13 @@ vt_status vt_model_permutation_importance(const vt_model *m, const vt_dataset *d
     if (n_repeats < 1) VT_FAIL(VT_EINVAL, "permutation importance: n_repeats must be >= 1");
     if (!rows) n_rows = d->n_rows;
     size_t p = m->n_inputs;
-    double *X = NULL, *Xp = vt_malloc(n_rows * p * sizeof *Xp), *truth = vt_malloc(n_rows * sizeof *truth);
+    double *X = NULL, *inv_kBT = NULL, *Xp = vt_malloc(n_rows * p * sizeof *Xp), *truth = vt_malloc(n_rows * sizeof *truth);
     double *pred = vt_malloc(n_rows * sizeof *pred), *sigma = vt_malloc(n_rows * sizeof *sigma);
     size_t *perm = vt_malloc(n_rows * sizeof *perm);
     vt_status s = Xp && truth && pred && sigma && perm ? VT_OK : vt_err_set_(VT_ENOMEM, "permutation importance: out of memory");
-    if (s == VT_OK) s = vt_inputs_build(d, rows, n_rows, m->inputs, m->n_inputs, &X);
+    if (s == VT_OK) s = build(m, d, rows, n_rows, &X, &inv_kBT);
     for (size_t i = 0; s == VT_OK && i < n_rows; i++) truth[i] = d->y[rows ? rows[i] : i];
-    double base = s == VT_OK ? rmse_of(m, X, n_rows, truth, pred, sigma, &s) : 0.0;
+    double base = s == VT_OK ? rmse_of(m, X, inv_kBT, n_rows, truth, pred, sigma, &s) : 0.0;
     vt_rng rng;
     vt_rng_seed(&rng, seed);
     for (size_t j = 0; s == VT_OK && j < p; j++) {
@@ -319,10 +390,10 @@ vt_status vt_model_permutation_importance(const vt_model *m, const vt_dataset *d
             for (size_t i = 0; i < n_rows; i++) perm[i] = i;
             vt_rng_shuffle(&rng, perm, n_rows);
             for (size_t i = 0; i < n_rows; i++) Xp[i * p + j] = X[perm[i] * p + j];
-            importance[j] += (rmse_of(m, Xp, n_rows, truth, pred, sigma, &s) - base) / n_repeats;
+            importance[j] += (rmse_of(m, Xp, inv_kBT, n_rows, truth, pred, sigma, &s) - base) / n_repeats;
         }
     }
-    vt_free(X), vt_free(Xp), vt_free(truth), vt_free(pred), vt_free(sigma), vt_free(perm);
+    vt_free(X), vt_free(inv_kBT), vt_free(Xp), vt_free(truth), vt_free(pred), vt_free(sigma), vt_free(perm);
     return s;
 }
 
@@ -357,6 +428,7 @@ static cJSON *params_json(const vt_train_opts *o)
         cJSON_AddBoolToObject(p, "bootstrap", o->bootstrap);
     }
     cJSON_AddBoolToObject(p, "composition_only", o->composition_only);
+    cJSON_AddBoolToObject(p, "vitrum_inputs", o->vitrum_inputs);
     return p;
 }
 
@@ -370,6 +442,8 @@ static cJSON *model_json(const vt_model *m)
     int lnd = m->opts.target == VT_TARGET_LND;
     cJSON_AddStringToObject(root, "target", lnd ? "lnD" : "D_x1000");
     cJSON_AddStringToObject(root, "target_unit", lnd ? "ln(D / (cm^2/s))" : "cm^2/s x 1000");
+    /* the fitted quantity is D exp(Ea_ref/(kB T)), or ln D + Ea_ref/(kB T); 0 = D or ln D */
+    cJSON_AddNumberToObject(root, "target_arrhenius_ref_eV", m->opts.arrhenius_ref_eV);
     cJSON_AddStringToObject(root, "prediction_unit", "cm^2/s x 1000");
     for (size_t i = 0; inputs && i < m->n_inputs; i++) {
         cJSON *in = cJSON_CreateObject();
@@ -522,6 +596,8 @@ static vt_status parse_model(const char *path, const cJSON *root, vt_model *m)
         VT_FAIL_AT(VT_EPARSE, path, 0, "target", "expected D_x1000 or lnD");
     m->opts = vt_train_opts_default((vt_algo)a);
     m->opts.target = strcmp(target, "lnD") == 0 ? VT_TARGET_LND : VT_TARGET_D;
+    if (!get_number(root, "target_arrhenius_ref_eV", &m->opts.arrhenius_ref_eV) || fabs(m->opts.arrhenius_ref_eV) > 100)
+        VT_FAIL_AT(VT_EPARSE, path, 0, "target_arrhenius_ref_eV", "expected a number of eV (|Ea| <= 100)");
     VT_TRY(read_inputs(path, cJSON_GetObjectItemCaseSensitive(root, "inputs"), m));
     VT_TRY(read_params(path, cJSON_GetObjectItemCaseSensitive(root, "training"), m));
     vt_status s = a == VT_ALGO_XGB

@@ -34,7 +34,7 @@ check "ml predict reproduces the training run's test RMSE ($rmse vs $want)" '[ "
 # keep id, formula, temperature, AAV, LBI (the quoted id is two words in the header)
 awk 'NR == 1 { print $1, $2, $3, $4, $5, $6; next } { print $1, $2, $3, $4, $5 }' "$tmp/test.dat" >"$tmp/missing.dat"
 "$bin" ml predict --model "$tmp/a.json" --data "$tmp/missing.dat" >/dev/null 2>"$tmp/err"; rc=$?
-check "missing columns: exit 2 naming one (rc $rc)" '[ $rc -eq 2 ] && grep -q "needs 19 inputs.*: SDLI, SBI" "$tmp/err"'
+check "missing columns: exit 2 naming one (rc $rc)" '[ $rc -eq 2 ] && grep -q "needs 36 inputs that the data neither has nor vitrum can derive: SDLI, SBI" "$tmp/err"'
 "$bin" ml train --data "$data" --features composition --out "$tmp/comp.json" --trees 20 >/dev/null
 "$bin" ml predict --model "$tmp/comp.json" --data "$tmp/test.dat" >/dev/null 2>"$tmp/err"; rc=$?
 check "extra columns: exit 2 naming one (rc $rc)" '[ $rc -eq 2 ] && grep -q "extra column" "$tmp/err"'
