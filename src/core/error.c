@@ -1,6 +1,7 @@
 /* error.c - the thread-local last error: code and one-line message. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "error.h"
 
@@ -28,11 +29,15 @@ static void fold_lines(char *s)
         if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = '?';
 }
 
+/* Formats into a scratch buffer first: callers may pass vt_errmsg() itself as an argument
+ * (to add context to a lower-level message), which must not be overwritten while it is read. */
 static vt_status record(vt_status code, const char *prefix, const char *fmt, va_list ap)
 {
-    int used = snprintf(last_msg, sizeof last_msg, "%s", prefix);
+    char msg[sizeof last_msg];
+    int used = snprintf(msg, sizeof msg, "%s", prefix);
     if (used < 0) used = 0;
-    if ((size_t)used < sizeof last_msg) vsnprintf(last_msg + used, sizeof last_msg - (size_t)used, fmt, ap);
+    if ((size_t)used < sizeof msg) vsnprintf(msg + used, sizeof msg - (size_t)used, fmt, ap);
+    memcpy(last_msg, msg, sizeof msg);
     fold_lines(last_msg);
     last_code = code;
     return code;
