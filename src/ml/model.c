@@ -237,13 +237,22 @@ vt_status vt_model_train(const vt_dataset *d, const size_t *rows, size_t n_rows,
     return VT_OK;
 }
 
-/* Forest rows: mean and spread of the per-tree predictions, each back in D x 1000 first (so an
- * lnD forest averages D, not ln D). Rows go in blocks to bound the per-tree buffer. */
+/* Forest rows: mean and spread of the per-tree predictions in D x 1000. A D target is a per-row
+ * scale factor away from z, so mean and spread scale with it; an lnD forest is averaged in D,
+ * each tree back-transformed first (blocks of rows bound the per-tree buffer). */
 static vt_status forest_predict(const vt_model *m, const double *X, const double *inv_kBT, size_t n,
                                 double *pred, double *sigma)
 {
     enum { BLOCK = 256 };
     const vt_forest *f = m->forest;
+    if (m->opts.target == VT_TARGET_D) {
+        vt_forest_predict(f, X, n, pred, sigma);
+        for (size_t i = 0; m->opts.arrhenius_ref_eV != 0.0 && i < n; i++) {
+            double scale = exp(-m->opts.arrhenius_ref_eV * inv_kBT[i]);
+            pred[i] *= scale, sigma[i] *= scale;
+        }
+        return VT_OK;
+    }
     size_t nt = f->n_trees;
     double *v = vt_malloc(BLOCK * nt * sizeof *v);
     if (!v) VT_FAIL(VT_ENOMEM, "predict: out of memory");
