@@ -34,11 +34,14 @@ def main():
         t0 = time.perf_counter()
         rf.fit(X[train], y[train])
         t1 = time.perf_counter()
-        p = rf.predict(X[test])
-        t2 = time.perf_counter()
+        predict_s = float("inf")
+        for _ in range(5):  # best of 5, as vitrum times it
+            t2 = time.perf_counter()
+            p = rf.predict(X[test])
+            predict_s = min(predict_s, time.perf_counter() - t2)
         print(f"rf_rmse_seed{seed} {np.sqrt(np.mean((p - y[test]) ** 2)):.6f}")
         print(f"rf_fit_s_seed{seed} {t1 - t0:.6f}")
-        print(f"rf_predict_s_seed{seed} {t2 - t1:.6f}")
+        print(f"rf_predict_s_seed{seed} {predict_s:.6f}")
     try:
         import xgboost as xgb
         m = xgb.XGBRegressor(tree_method="hist", n_estimators=100, max_depth=4, learning_rate=0.1,

@@ -186,7 +186,11 @@ typedef struct eval {
     double *truth, *pred, *sigma;
 } eval;
 
-static void eval_clear(eval *e) { vt_free(e->truth), vt_free(e->pred), vt_free(e->sigma); }
+static void eval_clear(eval *e)
+{
+    vt_free(e->truth), vt_free(e->pred), vt_free(e->sigma);
+    *e = (eval){0};
+}
 
 static vt_status evaluate(const vt_model *m, const vt_dataset *d, const size_t *rows, size_t n, eval *e)
 {
@@ -266,16 +270,20 @@ static vt_status train_run(const cli_cmd *cmd, const cli_args *a, vt_train_opts 
         s = vt_err_set_(VT_EINVAL, "--grid is for --algo xgb (the paper's XGBoost grid)");
     double t0 = now_s();
     if (s == VT_OK) s = grid_then_train(d, train, n_train, cli_flag(cmd, a, "grid"), o, &m);
-    double t1 = now_s();
-    if (s == VT_OK) s = evaluate(m, d, test, n_test, &te);
-    double t2 = now_s();
+    double fit_s = now_s() - t0, predict_s = INFINITY;
+    for (int rep = 0; s == VT_OK && rep < 5; rep++) { /* best of 5, as a benchmark would time it */
+        eval_clear(&te);
+        double t1 = now_s();
+        s = evaluate(m, d, test, n_test, &te);
+        predict_s = fmin(predict_s, now_s() - t1);
+    }
     if (s == VT_OK) s = evaluate(m, d, train, n_train, &tr);
     if (s == VT_OK && !(imp = vt_calloc(vt_model_n_inputs(m), sizeof *imp))) s = vt_err_set_(VT_ENOMEM, "out of memory");
     if (s == VT_OK) {
         print_scores("train", tr.n, tr.truth, tr.pred);
         if (te.n) print_scores("test", te.n, te.truth, te.pred);
-        printf("timing: fit %.4f s", t1 - t0);
-        if (te.n) printf(", predict %.6f s for %zu test rows", t2 - t1, te.n);
+        printf("timing: fit %.4f s", fit_s);
+        if (te.n) printf(", predict %.6f s for %zu test rows (best of 5)", predict_s, te.n);
         printf("\n");
         s = vt_model_importance(m, imp);
     }
