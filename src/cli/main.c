@@ -82,7 +82,12 @@ int main(int argc, char **argv)
     if (strcmp(word, "help") == 0 || strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0)
         return help(argc - 2, argv + 2);
     if (strcmp(word, "ml") == 0) {
-        if (argc < 3) return cli_usage_error("ml: missing subcommand (train, predict, cv)");
+        if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "help") == 0)) {
+            printf("usage: vitrum ml SUBCOMMAND [options]   (vitrum ml SUBCOMMAND --help)\n\n");
+            for (size_t i = 0; i < N_OF(ml_commands); i++) printf("  %-9s %s\n", ml_commands[i].name, ml_commands[i].summary);
+            return 0;
+        }
+        if (argc < 3) return cli_usage_error("ml: missing subcommand (train, predict, cv; see vitrum ml --help)");
         const cli_cmd *c = find(ml_commands, N_OF(ml_commands), argv[2]);
         if (!c) return cli_usage_error("ml: unknown subcommand '%s' (train, predict, cv)", argv[2]);
         char prog[64];
