@@ -1,27 +1,8 @@
 /* fuzz_xdatcar.c - libFuzzer entry: any bytes as an XDATCAR trajectory. Whatever vitrum reads it must
 ** write again and read back with the same atoms (a failure there is a bug: abort). */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "io/structure.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "roundtrip.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    vt_traj *t = NULL, *again = NULL;
-    if (vt_traj_read_buffer(data, size, "fuzz", "xdatcar", NULL, &t) != VT_OK) return 0;
-    vt_text out = {0};
-    const vt_cell *const *frames = (const vt_cell *const *)t->frames;
-    size_t n = t->n_frames;
-    if (vt_traj_write_text(&out, "fuzz", "xdatcar", frames, n) != VT_OK || out.is_oom ||
-        vt_traj_read_buffer(out.p, out.len, "rewritten", "xdatcar", NULL, &again) != VT_OK ||
-        again->n_frames != n || again->frames[0]->n_atoms != frames[0]->n_atoms ||
-        memcmp(again->frames[0]->Z, frames[0]->Z, frames[0]->n_atoms * sizeof(int)) != 0)
-        abort();
-    vt_traj_free(again);
-    vt_traj_free(t);
-    vt_text_clear(&out);
-    return 0;
+    return fuzz_roundtrip(data, size, "xdatcar", NULL);
 }

@@ -14,12 +14,11 @@
 **   Tests: tests/io/test_svg.c.
 */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 
-#include "atomic.h"
 #include "core/error.h"
 #include "svg.h"
+#include "text.h"
 
 #define WIDTH 640.0
 #define HEIGHT 480.0
@@ -31,69 +30,29 @@ static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7"
                                       "#E69F00", "#56B4E9", "#000000", "#F0E442"};
 #define N_COLORS (sizeof palette / sizeof palette[0])
 
-/* ---------------------------------------------------------------------------------------------
-** Output buffer. A failed allocation sets oom and later appends do nothing, so drawing code need
-** not test every append; finish() reports it once.
-*/
-typedef struct outbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} outbuf;
-
-static int reserve(outbuf *b, size_t extra)
-{
-    if (b->oom) return 0;
-    if (b->len + extra < b->cap) return 1;
-    size_t cap = b->cap ? b->cap : 8192;
-    while (cap <= b->len + extra) cap *= 2;
-    char *p = vt_realloc(b->p, cap);
-    if (!p) {
-        b->oom = 1;
-        return 0;
-    }
-    b->p = p;
-    b->cap = cap;
-    return 1;
-}
-
-static void put(outbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(outbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap); /* measure first: the buffer grows to fit */
-    va_end(ap);
-    if (n < 0 || !reserve(b, (size_t)n)) return;
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
 /* XML-escaped text, good in element content and attribute values alike. Control characters other
  * than tab, newline and CR are not allowed in XML 1.0 at all, so they are dropped. */
-static void put_text(outbuf *b, const char *s)
+static void put_text(vt_text *b, const char *s)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         switch (c) {
-        case '&': put(b, "&amp;"); break;
-        case '<': put(b, "&lt;"); break;
-        case '>': put(b, "&gt;"); break;
-        case '"': put(b, "&quot;"); break;
-        case '\'': put(b, "&apos;"); break;
+        case '&': vt_text_printf(b, "&amp;"); break;
+        case '<': vt_text_printf(b, "&lt;"); break;
+        case '>': vt_text_printf(b, "&gt;"); break;
+        case '"': vt_text_printf(b, "&quot;"); break;
+        case '\'': vt_text_printf(b, "&apos;"); break;
         default:
-            if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') put(b, "%c", c);
+            if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') vt_text_put(b, s, 1);
         }
     }
 }
 
-static void put_text_at(outbuf *b, double x, double y, const char *attrs, const char *s)
+static void put_text_at(vt_text *b, double x, double y, const char *attrs, const char *s)
 {
-    put(b, "<text x=\"%.6g\" y=\"%.6g\"%s>", x, y, attrs);
+    vt_text_printf(b, "<text x=\"%.6g\" y=\"%.6g\"%s>", x, y, attrs);
     put_text(b, s);
-    put(b, "</text>\n");
+    vt_text_printf(b, "</text>\n");
 }
 
 /* Width estimate for layout: 0.65 em per UTF-8 character, a little above the average advance of
@@ -107,22 +66,24 @@ static double text_width(const char *s, double font_px)
 
 static int has_text(const char *s) { return s && *s; }
 
-static void put_header(outbuf *b, double w, double h)
+static void put_header(vt_text *b, double w, double h)
 {
-    put(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.6g\" height=\"%.6g\" "
-           "viewBox=\"0 0 %.6g %.6g\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" "
-           "font-size=\"%.6g\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+    vt_text_printf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.6g\" height=\"%.6g\" "
+                      "viewBox=\"0 0 %.6g %.6g\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" "
+                      "font-size=\"%.6g\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
         w, h, w, h, FONT_PX);
 }
 
-static vt_status finish(outbuf *b, const char *path)
+/* Closes the chart and writes it; frees the text either way. */
+static vt_status finish(vt_text *b, const char *path)
 {
-    put(b, "</svg>\n");
-    vt_status s = b->oom ? vt_err_set_(VT_ENOMEM, "%s: out of memory drawing the chart", path)
-                         : vt_write_file_atomic(path, b->p, b->len);
-    vt_free(b->p);
-    return s;
+    vt_text_printf(b, "</svg>\n");
+    if (b->is_oom) {
+        vt_text_clear(b);
+        VT_FAIL(VT_ENOMEM, "%s: out of memory drawing the chart", path);
+    }
+    return vt_text_save(b, path);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -238,25 +199,25 @@ static double max_tick_width(const axis *a)
     return w;
 }
 
-static void put_tick_label(outbuf *b, const axis *a, double t, double x, double y, const char *attrs)
+static void put_tick_label(vt_text *b, const axis *a, double t, double x, double y, const char *attrs)
 {
     char base[32], expo[32];
     int raised = tick_text(a, t, base, expo);
-    put(b, "<text x=\"%.6g\" y=\"%.6g\"%s>%s", x, y, attrs, base);
-    if (raised) put(b, "<tspan dy=\"-4\" font-size=\"%.6g\">%s</tspan>", 0.75 * FONT_PX, expo);
-    put(b, "</text>\n");
+    vt_text_printf(b, "<text x=\"%.6g\" y=\"%.6g\"%s>%s", x, y, attrs, base);
+    if (raised) vt_text_printf(b, "<tspan dy=\"-4\" font-size=\"%.6g\">%s</tspan>", 0.75 * FONT_PX, expo);
+    vt_text_printf(b, "</text>\n");
 }
 
 /* Path segment across the axis direction: vertical at x = at for the x axis, horizontal at
  * y = at for the y axis. */
-static void put_seg(outbuf *b, int is_y, double at, double from, double to)
+static void put_seg(vt_text *b, int is_y, double at, double from, double to)
 {
-    if (is_y) put(b, "M%.6g %.6gH%.6g", from, at, to);
-    else put(b, "M%.6g %.6gV%.6g", at, from, to);
+    if (is_y) vt_text_printf(b, "M%.6g %.6gH%.6g", from, at, to);
+    else vt_text_printf(b, "M%.6g %.6gV%.6g", at, from, to);
 }
 
 /* Unlabelled ticks at 2..9 times each decade, where decades are far enough apart to hold them. */
-static void put_minor_ticks(outbuf *b, const axis *a, int is_y, double edge, double out)
+static void put_minor_ticks(vt_text *b, const axis *a, int is_y, double edge, double out)
 {
     if (!a->is_log || a->step != 1.0 || a->hi - a->lo > 6.0) return;
     for (double d = a->lo; d < a->hi; d += 1.0)
@@ -265,16 +226,16 @@ static void put_minor_ticks(outbuf *b, const axis *a, int is_y, double edge, dou
 
 /* Grid lines across [c0, c1] (the plot box's extent across the axis), outward tick marks and tick
  * labels: below the box for x, left of it for y. */
-static void draw_ticks(outbuf *b, const axis *a, int is_y, double c0, double c1)
+static void draw_ticks(vt_text *b, const axis *a, int is_y, double c0, double c1)
 {
     size_t n = axis_n_ticks(a);
     double edge = is_y ? c0 : c1, out = is_y ? -1.0 : 1.0;
-    put(b, "<path fill=\"none\" stroke=\"#e6e6e6\" d=\"");
+    vt_text_printf(b, "<path fill=\"none\" stroke=\"#e6e6e6\" d=\"");
     for (size_t i = 0; i < n; i++) put_seg(b, is_y, axis_px(a, axis_tick(a, i)), c0, c1);
-    put(b, "\"/>\n<path fill=\"none\" stroke=\"#333\" d=\"");
+    vt_text_printf(b, "\"/>\n<path fill=\"none\" stroke=\"#333\" d=\"");
     for (size_t i = 0; i < n; i++) put_seg(b, is_y, axis_px(a, axis_tick(a, i)), edge, edge + 5.0 * out);
     put_minor_ticks(b, a, is_y, edge, out);
-    put(b, "\"/>\n");
+    vt_text_printf(b, "\"/>\n");
     for (size_t i = 0; i < n; i++) {
         double t = axis_tick(a, i), p = axis_px(a, t);
         if (is_y) put_tick_label(b, a, t, edge - 8.0, p, " text-anchor=\"end\" dy=\".35em\"");
@@ -290,20 +251,20 @@ typedef struct box {
 } box;
 
 /* ylabel_x: baseline of the rotated y label, just left of the y tick labels. */
-static void draw_frame(outbuf *b, const box *bx, double ylabel_x, const char *title,
+static void draw_frame(vt_text *b, const box *bx, double ylabel_x, const char *title,
                        const char *xlabel, const char *ylabel)
 {
-    put(b, "<rect x=\"%.6g\" y=\"%.6g\" width=\"%.6g\" height=\"%.6g\" fill=\"none\" stroke=\"#333\"/>\n",
-        bx->l, bx->t, bx->r - bx->l, bx->b - bx->t);
+    vt_text_printf(b, "<rect x=\"%.6g\" y=\"%.6g\" width=\"%.6g\" height=\"%.6g\" fill=\"none\" "
+        "stroke=\"#333\"/>\n", bx->l, bx->t, bx->r - bx->l, bx->b - bx->t);
     double mid = (bx->l + bx->r) / 2.0;
     if (has_text(title))
         put_text_at(b, mid, 24.0, " text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\"", title);
     if (has_text(xlabel)) put_text_at(b, mid, bx->b + 38.0, " text-anchor=\"middle\"", xlabel);
     if (has_text(ylabel)) {
-        put(b, "<text transform=\"translate(%.6g %.6g) rotate(-90)\" text-anchor=\"middle\">",
+        vt_text_printf(b, "<text transform=\"translate(%.6g %.6g) rotate(-90)\" text-anchor=\"middle\">",
             ylabel_x, (bx->t + bx->b) / 2.0);
         put_text(b, ylabel);
-        put(b, "</text>\n");
+        vt_text_printf(b, "</text>\n");
     }
 }
 
@@ -317,7 +278,7 @@ static box default_box(const char *title, const char *xlabel, double left)
 /* Chart without data: frame, labels and a note, so a caller's report still has its figure. */
 static vt_status draw_empty(const char *path, const char *title, const char *xlabel, const char *ylabel)
 {
-    outbuf out = {0};
+    vt_text out = {0};
     box bx = default_box(title, xlabel, 48.0);
     put_header(&out, WIDTH, HEIGHT);
     draw_frame(&out, &bx, 26.0, title, xlabel, ylabel);
@@ -330,7 +291,7 @@ static vt_status draw_empty(const char *path, const char *title, const char *xla
 ** vt_svg_plot
 */
 typedef struct plot {
-    outbuf out;
+    vt_text out;
     const vt_svg_axes *axes;
     const vt_svg_series *series;
     size_t n_series;
@@ -423,18 +384,20 @@ static void draw_error_bars(plot *p, const vt_svg_series *s, const char *color)
         if (!point_ok(s, i) || !(isfinite(e) && e > 0.0)) continue;
         double x = value_px(&p->x, s->x[i]), top = value_px(&p->y, y + e);
         double bot = (!p->y.is_log || y - e > 0.0) ? value_px(&p->y, y - e) : p->y.p0;
-        if (!opened) put(&p->out, "<path fill=\"none\" stroke=\"%s\" d=\"", color);
+        if (!opened) vt_text_printf(&p->out, "<path fill=\"none\" stroke=\"%s\" d=\"", color);
         opened = 1;
-        put(&p->out, "M%.6g %.6gV%.6gM%.6g %.6gh6M%.6g %.6gh6", x, bot, top, x - 3.0, bot, x - 3.0, top);
+        vt_text_printf(&p->out, "M%.6g %.6gV%.6gM%.6g %.6gh6M%.6g %.6gh6", x, bot, top, x - 3.0, bot,
+            x - 3.0, top);
     }
-    if (opened) put(&p->out, "\"/>\n");
+    if (opened) vt_text_printf(&p->out, "\"/>\n");
 }
 
 static void draw_markers(plot *p, const vt_svg_series *s, const char *color)
 {
     for (size_t i = 0; i < s->n; i++)
         if (point_ok(s, i))
-            put(&p->out, "<circle cx=\"%.6g\" cy=\"%.6g\" r=\"3\" fill=\"%s\" fill-opacity=\"0.75\"/>\n",
+            vt_text_printf(&p->out,
+                "<circle cx=\"%.6g\" cy=\"%.6g\" r=\"3\" fill=\"%s\" fill-opacity=\"0.75\"/>\n",
                 value_px(&p->x, s->x[i]), value_px(&p->y, s->y[i]), color);
 }
 
@@ -444,15 +407,18 @@ static void draw_line(plot *p, const vt_svg_series *s, const char *color)
     int open = 0;
     for (size_t i = 0; i < s->n; i++) {
         if (!point_ok(s, i)) {
-            if (open) put(&p->out, "\"/>\n");
+            if (open) vt_text_printf(&p->out, "\"/>\n");
             open = 0;
             continue;
         }
-        if (!open) put(&p->out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"", color);
-        put(&p->out, "%s%.6g,%.6g", open ? " " : "", value_px(&p->x, s->x[i]), value_px(&p->y, s->y[i]));
+        if (!open)
+            vt_text_printf(&p->out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"",
+                color);
+        vt_text_printf(&p->out, "%s%.6g,%.6g", open ? " " : "", value_px(&p->x, s->x[i]),
+            value_px(&p->y, s->y[i]));
         open = 1;
     }
-    if (open) put(&p->out, "\"/>\n");
+    if (open) vt_text_printf(&p->out, "\"/>\n");
 }
 
 /* Legend: one row per labelled series, in the corner of the plot box that covers fewest points. */
@@ -496,10 +462,12 @@ static void place_legend(const plot *p, legend *lg)
 static void draw_legend_row(plot *p, const vt_svg_series *s, const char *color, double x, double y)
 {
     if (s->style == 0)
-        put(&p->out, "<rect x=\"%.6g\" y=\"%.6g\" width=\"8\" height=\"8\" rx=\"4\" fill=\"%s\"/>\n",
-            x + 5.0, y - 4.0, color);
+        vt_text_printf(&p->out,
+            "<rect x=\"%.6g\" y=\"%.6g\" width=\"8\" height=\"8\" rx=\"4\" fill=\"%s\"/>\n", x + 5.0,
+            y - 4.0, color);
     else
-        put(&p->out, "<path d=\"M%.6g %.6gh18\" stroke=\"%s\" stroke-width=\"1.5\"/>\n", x, y, color);
+        vt_text_printf(&p->out, "<path d=\"M%.6g %.6gh18\" stroke=\"%s\" stroke-width=\"1.5\"/>\n", x, y,
+            color);
     put_text_at(&p->out, x + 24.0, y, " dy=\".35em\"", s->label);
 }
 
@@ -516,7 +484,7 @@ static void draw_legend(plot *p)
     lg.w = 36.0 + text_w;
     lg.h = 8.0 + 16.0 * (double)lg.n;
     place_legend(p, &lg);
-    put(&p->out, "<rect x=\"%.6g\" y=\"%.6g\" width=\"%.6g\" height=\"%.6g\" fill=\"white\" "
+    vt_text_printf(&p->out, "<rect x=\"%.6g\" y=\"%.6g\" width=\"%.6g\" height=\"%.6g\" fill=\"white\" "
         "fill-opacity=\"0.85\" stroke=\"#bbb\"/>\n", lg.x, lg.y, lg.w, lg.h);
     double y = lg.y + 12.0;
     for (size_t k = 0; k < p->n_series; k++) {
@@ -535,8 +503,9 @@ static void draw_plot(plot *p)
     draw_frame(&p->out, &p->bx, p->bx.l - max_tick_width(&p->y) - 14.0, ax->title, ax->xlabel,
                ax->ylabel);
     if (ax->diagonal)
-        put(&p->out, "<path d=\"M%.6g %.6gL%.6g %.6g\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>\n",
-            p->bx.l, p->bx.b, p->bx.r, p->bx.t);
+        vt_text_printf(&p->out,
+            "<path d=\"M%.6g %.6gL%.6g %.6g\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>\n", p->bx.l,
+            p->bx.b, p->bx.r, p->bx.t);
     for (size_t k = 0; k < p->n_series; k++) { /* bars first: markers and lines stay on top */
         const vt_svg_series *s = &p->series[k];
         draw_error_bars(p, s, palette[k % N_COLORS]);
@@ -566,7 +535,7 @@ vt_status vt_svg_plot(const char *path, const vt_svg_axes *axes, const vt_svg_se
 ** vt_svg_bars
 */
 typedef struct bars {
-    outbuf out;
+    vt_text out;
     const char *const *labels;
     const double *values, *errors;
     size_t n;
@@ -628,12 +597,13 @@ static void draw_bar(bars *c, size_t i, double pitch)
         put_text_at(&c->out, c->bx.l - 8.0, mid, " text-anchor=\"end\" dy=\".35em\"", c->labels[i]);
     if (!isfinite(v)) return;
     double a = value_px(&c->x, fmin(0.0, v)), b = value_px(&c->x, fmax(0.0, v));
-    put(&c->out, "<rect x=\"%.6g\" y=\"%.6g\" width=\"%.6g\" height=\"%.6g\" fill=\"%s\"/>\n", a,
+    vt_text_printf(&c->out, "<rect x=\"%.6g\" y=\"%.6g\" width=\"%.6g\" height=\"%.6g\" fill=\"%s\"/>\n", a,
         mid - thick / 2.0, b - a, thick, palette[0]);
     if (e > 0.0) {
         double lo = value_px(&c->x, v - e), hi = value_px(&c->x, v + e);
-        put(&c->out, "<path fill=\"none\" stroke=\"#333\" d=\"M%.6g %.6gH%.6gM%.6g %.6gv6M%.6g %.6gv6\"/>\n",
-            lo, mid, hi, lo, mid - 3.0, hi, mid - 3.0);
+        vt_text_printf(&c->out,
+            "<path fill=\"none\" stroke=\"#333\" d=\"M%.6g %.6gH%.6gM%.6g %.6gv6M%.6g %.6gv6\"/>\n", lo,
+            mid, hi, lo, mid - 3.0, hi, mid - 3.0);
     }
 }
 
@@ -646,7 +616,7 @@ static void draw_bars(bars *c, const char *title, const char *xlabel)
     for (size_t i = 0; i < c->n; i++) draw_bar(c, i, pitch);
     if (c->x.lo < 0.0) { /* negative bars: mark where they start */
         double z = value_px(&c->x, 0.0);
-        put(&c->out, "<path d=\"M%.6g %.6gV%.6g\" stroke=\"#333\"/>\n", z, c->bx.t, c->bx.b);
+        vt_text_printf(&c->out, "<path d=\"M%.6g %.6gV%.6g\" stroke=\"#333\"/>\n", z, c->bx.t, c->bx.b);
     }
 }
 

@@ -239,6 +239,14 @@ void vt_text_printf(vt_text *t, const char *fmt, ...)
     t->len += (size_t)n;
 }
 
+void vt_text_put(vt_text *t, const char *s, size_t n)
+{
+    if (!reserve(t, n + 1)) return;
+    memcpy(t->p + t->len, s, n);
+    t->len += n;
+    t->p[t->len] = '\0'; /* as after vt_text_printf */
+}
+
 void vt_shortest(double v, char buf[32])
 {
     for (int digits = 15; digits <= 17; digits++) {

@@ -63,6 +63,8 @@ typedef struct vt_text {
 } vt_text;
 
 void vt_text_printf(vt_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append n raw bytes of s. */
+void vt_text_put(vt_text *t, const char *s, size_t n);
 /* v with the fewest significant digits (15 to 17) that read back to the same double. */
 void vt_shortest(double v, char buf[32]);
 /* " <v>", formatted by vt_shortest(). */
