@@ -25,7 +25,7 @@ vt_scores vt_scores_compute(size_t n, const double *truth, const double *pred)
     return s;
 }
 
-typedef struct group { size_t first_row, size, order; } group;
+typedef struct group { size_t id, size, order; } group;
 
 /* Largest first; equal sizes keep their (shuffled) order, so the seed breaks ties. */
 static int by_size_desc(const void *a, const void *b)
@@ -36,63 +36,47 @@ static int by_size_desc(const void *a, const void *b)
 }
 
 /* Group id of each row (rows with equal formula text share one), and the groups. */
-static vt_status collect_groups(const vt_dataset *d, size_t *group_of_row, group **out, size_t *n_out)
+static size_t collect_groups(const vt_dataset *d, size_t *group_of_row, size_t *first_row, group *g)
 {
-    group *g = vt_calloc(d->n_rows, sizeof *g);
-    if (!g) VT_FAIL(VT_ENOMEM, "folds: out of memory");
     size_t n = 0;
     for (size_t r = 0; r < d->n_rows; r++) {
         size_t k = 0;
-        while (k < n && strcmp(d->formula[g[k].first_row], d->formula[r]) != 0) k++;
-        if (k == n) g[n++] = (group){r, 0, 0};
+        while (k < n && strcmp(d->formula[first_row[k]], d->formula[r]) != 0) k++;
+        if (k == n) first_row[n] = r, g[n] = (group){n, 0, 0}, n++;
         g[k].size++;
         group_of_row[r] = k;
     }
-    *out = g;
-    *n_out = n;
-    return VT_OK;
+    return n;
 }
 
 /* GroupKFold's rule: groups by decreasing size, each into the fold with the fewest rows. */
 static vt_status group_folds(const vt_dataset *d, int k, uint64_t seed, int *fold_of_row)
 {
-    size_t *group_of_row = vt_calloc(d->n_rows, sizeof *group_of_row), *perm = NULL, n = 0;
-    group *g = NULL;
-    size_t fold_rows[64] = {0};
-    int *fold_of_group = NULL;
-    vt_status s = group_of_row ? collect_groups(d, group_of_row, &g, &n)
-                               : vt_err_set_(VT_ENOMEM, "folds: out of memory");
+    size_t n_rows = d->n_rows, fold_rows[64] = {0};
+    size_t *group_of_row = vt_malloc(n_rows * sizeof *group_of_row), *first_row = vt_malloc(n_rows * sizeof *first_row);
+    size_t *perm = vt_malloc(n_rows * sizeof *perm);
+    group *g = vt_malloc(n_rows * sizeof *g);
+    int *fold_of_group = vt_malloc(n_rows * sizeof *fold_of_group);
+    vt_status s = group_of_row && first_row && perm && g && fold_of_group ? VT_OK : vt_err_set_(VT_ENOMEM, "folds: out of memory");
+    size_t n = s == VT_OK ? collect_groups(d, group_of_row, first_row, g) : 0;
     if (s == VT_OK && (size_t)k > n) s = vt_err_set_(VT_EINVAL, "folds: %d folds but only %zu formulas", k, n);
-    if (s == VT_OK && (!(perm = vt_calloc(n, sizeof *perm)) || !(fold_of_group = vt_calloc(n, sizeof *fold_of_group))))
-        s = vt_err_set_(VT_ENOMEM, "folds: out of memory");
     if (s == VT_OK) {
         vt_rng rng;
         vt_rng_seed(&rng, seed);
         for (size_t i = 0; i < n; i++) perm[i] = i;
         vt_rng_shuffle(&rng, perm, n);
         for (size_t i = 0; i < n; i++) g[perm[i]].order = i;
-        size_t *id = perm; /* reuse: group index sorted by size */
-        group *sorted = vt_calloc(n, sizeof *sorted);
-        if (!sorted) s = vt_err_set_(VT_ENOMEM, "folds: out of memory");
-        for (size_t i = 0; s == VT_OK && i < n; i++) sorted[i] = g[i], sorted[i].first_row = i;
-        if (s == VT_OK) {
-            qsort(sorted, n, sizeof *sorted, by_size_desc);
-            for (size_t i = 0; i < n; i++) {
-                int best = 0;
-                for (int f = 1; f < k; f++)
-                    if (fold_rows[f] < fold_rows[best]) best = f;
-                id[i] = sorted[i].first_row;
-                fold_of_group[id[i]] = best;
-                fold_rows[best] += sorted[i].size;
-            }
-            for (size_t r = 0; r < d->n_rows; r++) fold_of_row[r] = fold_of_group[group_of_row[r]];
+        qsort(g, n, sizeof *g, by_size_desc);
+        for (size_t i = 0; i < n; i++) {
+            int best = 0;
+            for (int f = 1; f < k; f++)
+                if (fold_rows[f] < fold_rows[best]) best = f;
+            fold_of_group[g[i].id] = best;
+            fold_rows[best] += g[i].size;
         }
-        vt_free(sorted);
+        for (size_t r = 0; r < n_rows; r++) fold_of_row[r] = fold_of_group[group_of_row[r]];
     }
-    vt_free(group_of_row);
-    vt_free(perm);
-    vt_free(g);
-    vt_free(fold_of_group);
+    vt_free(group_of_row), vt_free(first_row), vt_free(perm), vt_free(g), vt_free(fold_of_group);
     return s;
 }
 
