@@ -27,7 +27,7 @@ sisso_fit=$("$driver" fit - "$data" "$@")
 sisso_cv=$("$driver" cv - "$data" 5 1 "$@")
 
 echo "== SISSO settings (defaults plus: ${*:-nothing})"
-grep -v '^#' <<< "$sisso_fit" | grep ' = '
+grep -E '^[a-z_]+ = ' <<< "$sisso_fit"
 echo
 echo "== L0, 4D over the 43 primaries (no operators)"
 grep '^dim 4 ' <<< "$l0_fit"
