@@ -184,7 +184,11 @@ int vt_feature_known(const char *name);
 ** ln(D / (cm^2/s)) (the paper's SISSO). Predictions are always reported as D x 1000.
 */
 typedef enum vt_target { VT_TARGET_D = 0, VT_TARGET_LND = 1 } vt_target;
-typedef enum vt_algo { VT_ALGO_RF = 0, VT_ALGO_ET = 1, VT_ALGO_XGB = 2 } vt_algo;
+typedef enum vt_algo {
+    VT_ALGO_RF = 0, VT_ALGO_ET = 1, VT_ALGO_XGB = 2,
+    VT_ALGO_L0 = 3,     /* exhaustive best-subset linear fit over the inputs (SISSO rung 0) */
+    VT_ALGO_SISSO = 4   /* SISSO: operator feature space, SIS, L0 (src/ml/sisso.h) */
+} vt_algo;
 
 typedef struct vt_train_opts {
     vt_algo algo;
@@ -216,6 +220,9 @@ typedef struct vt_train_opts {
     double xgb_subsample;   /* 1 */
     double xgb_colsample;   /* 1 */
     int xgb_n_bootstrap;    /* models for the error bar; 0 = none (sigma NaN); paper: 100 */
+    /* L0 and SISSO: a settings file (key = value; unknown keys are errors), NULL = defaults;
+       borrowed. Their target (lnD by default) comes from the settings, not from .target */
+    const char *sisso_config;
 } vt_train_opts;
 
 /* Defaults for an algorithm: the paper's settings. */
@@ -230,6 +237,13 @@ vt_status vt_model_train(const vt_dataset *d, const size_t *rows, size_t n_rows,
  * the model needs and cannot find or derive is an error naming it. */
 vt_status vt_model_predict(const vt_model *m, const vt_dataset *d, const size_t *rows,
                            size_t n_rows, double *pred, double *sigma);
+/* L0/SISSO: the resolved settings as a settings file (caller frees with vt_free()). */
+vt_status vt_train_sisso_settings_text(const vt_train_opts *opts, char **text);
+/* L0/SISSO: the fitted law as a readable equation (caller frees with vt_free()); VT_ENOTSUP for
+ * tree models. */
+vt_status vt_model_equation(const vt_model *m, char **text);
+/* Whether the model is an L0/SISSO equation (it uses only some of the columns it was shown). */
+int vt_model_is_equation(const vt_model *m);
 /* VT_EINVAL naming every input the model needs that d neither has nor lets vitrum derive. */
 vt_status vt_model_check_inputs(const vt_model *m, const vt_dataset *d);
 /* The paper's XGBoost grid (n_estimators {50,100,150} x learning rate {0.01,0.1,0.5} x max_depth

@@ -16,7 +16,8 @@
 /* Options shared by train and cv: the learner and its hyper-parameters. */
 #define LEARNER_OPTS \
     {"data", "FILE", "feature table: the paper's feature_target.dat format or CSV (required)"}, \
-    {"algo", "et|rf|xgb", "extra-trees on vitrum's inputs (default), the paper's random forest or XGBoost"}, \
+    {"algo", "et|rf|xgb|l0|sisso", "extra-trees on vitrum's inputs (default), the paper's random forest or XGBoost, best-subset L0 or SISSO equations"}, \
+    {"config", "FILE", "l0/sisso: settings file (key = value); unknown keys are errors"}, \
     {"target", "D|lnD", "fit D x 1000 (default, the paper's RF/XGB) or ln(D / cm^2/s)"}, \
     {"features", "all|composition", "all columns of the table (default) or formula-derived only"}, \
     {"input-set", "paper|vitrum", "raw columns and T, or 1/kBT with feature x 1/kBT products and extra composition statistics (default: vitrum for et, paper for rf/xgb)"}, \
@@ -77,15 +78,18 @@ static int parse_choice(const char *opt, const char *v, const char *const *names
 /* Every learner option into vt_train_opts, each range-checked with the option named. */
 static int learner_opts(const cli_cmd *cmd, const cli_args *a, int is_train, vt_train_opts *o)
 {
-    static const char *const algos[] = {"rf", "et", "xgb"}, *const targets[] = {"D", "lnD"};
+    static const char *const algos[] = {"rf", "et", "xgb", "l0", "sisso"}, *const targets[] = {"D", "lnD"};
     static const char *const feats[] = {"all", "composition"}, *const sets[] = {"paper", "vitrum"};
     int algo, target, comp, set;
-    if (parse_choice("algo", cli_get(cmd, a, "algo"), algos, 3, VT_ALGO_ET, &algo) ||
+    if (parse_choice("algo", cli_get(cmd, a, "algo"), algos, 5, VT_ALGO_ET, &algo) ||
         parse_choice("target", cli_get(cmd, a, "target"), targets, 2, 0, &target) ||
         parse_choice("features", cli_get(cmd, a, "features"), feats, 2, 0, &comp) ||
         parse_choice("input-set", cli_get(cmd, a, "input-set"), sets, 2, algo == VT_ALGO_ET, &set))
         return EXIT_USAGE;
     *o = vt_train_opts_default((vt_algo)algo);
+    o->sisso_config = cli_get(cmd, a, "config");
+    if (o->sisso_config && algo != VT_ALGO_L0 && algo != VT_ALGO_SISSO)
+        return cli_usage_error("--config is for --algo l0 or sisso");
     o->target = (vt_target)target;
     o->composition_only = comp;
     o->vitrum_inputs = set;
@@ -227,6 +231,7 @@ static vt_status write_plots(const char *dir, const vt_model *m, const eval *tr,
                       "predicted D x 1000 (cm^2/s x 1000)", 0, 0, 1};
     snprintf(path, sizeof path, "%s/parity.svg", dir);
     VT_TRY(vt_svg_plot(path, &ax, s, te->n ? 2 : 1));
+    if (!imp) return VT_OK; /* equations have no importance chart */
     size_t n = vt_model_n_inputs(m);
     const char **labels = vt_malloc(n * sizeof *labels);
     if (!labels) VT_FAIL(VT_ENOMEM, "out of memory");
@@ -249,6 +254,24 @@ static vt_status grid_then_train(const vt_dataset *d, const size_t *rows, size_t
     return vt_model_train(d, rows, n, o, m);
 }
 
+static vt_status print_settings(const vt_train_opts *o)
+{
+    char *text;
+    VT_TRY(vt_train_sisso_settings_text(o, &text));
+    printf("# resolved settings\n%s", text);
+    vt_free(text);
+    return VT_OK;
+}
+
+static vt_status print_equation(const vt_model *m)
+{
+    char *eq;
+    VT_TRY(vt_model_equation(m, &eq));
+    printf("%s\n", eq);
+    vt_free(eq);
+    return VT_OK;
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -268,6 +291,8 @@ static vt_status train_run(const cli_cmd *cmd, const cli_args *a, vt_train_opts 
     if (s == VT_OK) s = split_rows(d, cli_get(cmd, a, "test-rows"), &train, &n_train, &test, &n_test);
     if (s == VT_OK && cli_flag(cmd, a, "grid") && o->algo != VT_ALGO_XGB)
         s = vt_err_set_(VT_EINVAL, "--grid is for --algo xgb (the paper's XGBoost grid)");
+    int is_eq = o->algo == VT_ALGO_L0 || o->algo == VT_ALGO_SISSO;
+    if (s == VT_OK && is_eq) s = print_settings(o);
     double t0 = now_s();
     if (s == VT_OK) s = grid_then_train(d, train, n_train, cli_flag(cmd, a, "grid"), o, &m);
     double fit_s = now_s() - t0, predict_s = INFINITY;
@@ -285,10 +310,11 @@ static vt_status train_run(const cli_cmd *cmd, const cli_args *a, vt_train_opts 
         printf("timing: fit %.4f s", fit_s);
         if (te.n) printf(", predict %.6f s for %zu test rows (best of 5)", predict_s, te.n);
         printf("\n");
-        s = vt_model_importance(m, imp);
+        s = is_eq ? print_equation(m) : vt_model_importance(m, imp);
     }
-    if (s == VT_OK) print_importance(o->algo == VT_ALGO_XGB ? "gain importance" : "impurity importance", m, imp);
-    if (s == VT_OK && plot) s = write_plots(plot, m, &tr, &te, imp);
+    if (s == VT_OK && !is_eq) print_importance(o->algo == VT_ALGO_XGB ? "gain importance" : "impurity importance", m, imp);
+    if (s == VT_OK && plot) s = write_plots(plot, m, &tr, &te, is_eq ? NULL : imp);
+    if (s == VT_OK && n_perm && is_eq) s = vt_err_set_(VT_EINVAL, "--permutation is for tree models");
     if (s == VT_OK && n_perm) {
         s = te.n ? vt_model_permutation_importance(m, d, test, n_test, (int)n_perm, o->seed, imp)
                  : vt_model_permutation_importance(m, d, train, n_train, (int)n_perm, o->seed, imp);
@@ -405,10 +431,12 @@ int cli_ml_cv(const cli_cmd *cmd, cli_args *a)
 
 /* ---- predict ---- */
 
-/* Columns the model does not use, or needs and cannot find, are named and refused. */
+/* Columns the model does not use, or needs and cannot find, are named and refused (an equation
+ * picked its few inputs from the table it was trained on, so only missing ones count there). */
 static vt_status check_columns(const vt_model *m, const vt_dataset *d)
 {
     VT_TRY(vt_model_check_inputs(m, d));
+    if (vt_model_is_equation(m)) return VT_OK;
     for (size_t c = 1; c < d->n_cols; c++) { /* column 0, temperature, every model uses */
         int used = 0;
         for (size_t i = 0; i < vt_model_n_inputs(m); i++) used |= strcmp(vt_model_input_name(m, i), d->col_names[c]) == 0;

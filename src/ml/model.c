@@ -21,6 +21,7 @@
 #include "forest.h"
 #include "inputs.h"
 #include "io/atomic.h"
+#include "sisso.h"
 #include "xgb.h"
 
 #define FORMAT_NAME "vitrum-model"
@@ -36,10 +37,41 @@ struct vt_model {
     double *train_T;       /* distinct training temperatures, K, ascending */
     vt_forest *forest;     /* RF, ET */
     vt_xgb *xgb;           /* XGB */
+    vt_sisso_model *sisso; /* L0, SISSO */
     cJSON *provenance;     /* object of strings */
 };
 
-static const char *const algo_names[] = {"rf", "et", "xgb"};
+static const char *const algo_names[] = {"rf", "et", "xgb", "l0", "sisso"};
+#define N_ALGOS (sizeof algo_names / sizeof algo_names[0])
+
+static int is_sisso(vt_algo a) { return a == VT_ALGO_L0 || a == VT_ALGO_SISSO; }
+
+/* The settings of an L0/SISSO fit: the file's over the defaults; L0 is SISSO without operators. */
+static vt_status sisso_settings(const vt_train_opts *o, vt_sisso_settings *s)
+{
+    *s = vt_sisso_settings_default();
+    if (o->sisso_config) VT_TRY(vt_sisso_settings_read(o->sisso_config, s));
+    if (o->algo == VT_ALGO_L0) s->rung = 0;
+    s->threads = o->n_threads;
+    return VT_OK;
+}
+
+vt_status vt_train_sisso_settings_text(const vt_train_opts *opts, char **text)
+{
+    vt_sisso_settings s;
+    VT_TRY(sisso_settings(opts, &s));
+    if (!(*text = vt_sisso_settings_format(&s))) VT_FAIL(VT_ENOMEM, "out of memory");
+    return VT_OK;
+}
+
+int vt_model_is_equation(const vt_model *m) { return m->sisso != NULL; }
+
+vt_status vt_model_equation(const vt_model *m, char **text)
+{
+    if (!m->sisso) VT_FAIL(VT_ENOTSUP, "only L0 and SISSO models have an equation");
+    if (!(*text = vt_sisso_equation(m->sisso, vt_sisso_model_dim(m->sisso), 0))) VT_FAIL(VT_ENOMEM, "out of memory");
+    return VT_OK;
+}
 
 vt_train_opts vt_train_opts_default(vt_algo algo)
 {
@@ -95,6 +127,7 @@ void vt_model_free(vt_model *m)
     vt_free(m->train_T);
     vt_forest_free(m->forest);
     vt_xgb_free(m->xgb);
+    vt_sisso_model_free(m->sisso);
     cJSON_Delete(m->provenance);
     vt_free(m);
 }
@@ -146,7 +179,8 @@ static double row_inv_kBT(const vt_dataset *d, size_t r) { return 1.0 / (VT_KB_E
 
 static vt_status check_opts(const vt_train_opts *o)
 {
-    if ((unsigned)o->algo > VT_ALGO_XGB) VT_FAIL(VT_EINVAL, "train: unknown algorithm %d", (int)o->algo);
+    if ((unsigned)o->algo >= N_ALGOS) VT_FAIL(VT_EINVAL, "train: unknown algorithm %d", (int)o->algo);
+    if (is_sisso(o->algo)) return VT_OK; /* the settings file is checked when read */
     if (o->algo != VT_ALGO_XGB) {
         if (o->n_trees < 1 || o->n_trees > 100000) VT_FAIL(VT_EINVAL, "train: n_trees must be 1..100000");
         if (!(o->max_features > 0.0 && o->max_features <= 1.0)) VT_FAIL(VT_EINVAL, "train: max_features must be in (0, 1]");
@@ -158,6 +192,20 @@ static vt_status check_opts(const vt_train_opts *o)
         if (!(o->xgb_eta > 0.0 && o->xgb_eta <= 1.0)) VT_FAIL(VT_EINVAL, "train: learning rate must be in (0, 1]");
         if (o->xgb_n_bootstrap < 0 || o->xgb_n_bootstrap > 10000) VT_FAIL(VT_EINVAL, "train: bootstrap models must be 0..10000");
     }
+    return VT_OK;
+}
+
+/* L0/SISSO fit on the dataset itself; the model's inputs are its primary features. */
+static vt_status fit_sisso(vt_model *m, const vt_dataset *d, const size_t *rows, size_t n)
+{
+    vt_sisso_settings s;
+    VT_TRY(sisso_settings(&m->opts, &s));
+    VT_TRY(vt_sisso_fit(d, rows, n, &s, &m->sisso));
+    m->opts.target = m->sisso->target;
+    m->opts.arrhenius_ref_eV = 0.0;
+    if (!(m->inputs = vt_calloc(m->sisso->n_primaries, sizeof *m->inputs))) VT_FAIL(VT_ENOMEM, "train: out of memory");
+    for (; m->n_inputs < m->sisso->n_primaries; m->n_inputs++)
+        if (!(m->inputs[m->n_inputs] = vt_strdup(m->sisso->primaries[m->n_inputs]))) VT_FAIL(VT_ENOMEM, "train: out of memory");
     return VT_OK;
 }
 
@@ -211,7 +259,19 @@ vt_status vt_model_train(const vt_dataset *d, const size_t *rows, size_t n_rows,
     vt_status s = m && y ? VT_OK : vt_err_set_(VT_ENOMEM, "train: out of memory");
     if (s == VT_OK) {
         m->opts = *opts;
+        m->opts.sisso_config = NULL; /* borrowed: not kept beyond this call */
         m->n_train_rows = n_rows;
+        if (is_sisso(opts->algo)) {
+            s = collect_temperatures(m, d, rows, n_rows);
+            if (s == VT_OK) s = fit_sisso(m, d, rows, n_rows);
+            vt_free(y);
+            if (s != VT_OK) {
+                vt_model_free(m);
+                return s;
+            }
+            *out = m;
+            return VT_OK;
+        }
         s = vt_inputs_default(d, opts->composition_only, opts->vitrum_inputs, &m->inputs, &m->n_inputs);
     }
     if (s == VT_OK) s = collect_temperatures(m, d, rows, n_rows);
@@ -309,6 +369,10 @@ vt_status vt_model_predict(const vt_model *m, const vt_dataset *d, const size_t 
                            size_t n_rows, double *pred, double *sigma)
 {
     if (!rows) n_rows = d->n_rows;
+    if (m->sisso) { /* an equation has no spread of its own */
+        for (size_t i = 0; i < n_rows; i++) sigma[i] = NAN;
+        return vt_sisso_predict(m->sisso, d, rows, n_rows, pred);
+    }
     double *X, *inv_kBT;
     VT_TRY(build(m, d, rows, n_rows, &X, &inv_kBT));
     vt_status s = predict_matrix(m, X, inv_kBT, n_rows, pred, sigma);
@@ -361,6 +425,7 @@ vt_status vt_model_grid_search(const vt_dataset *d, const size_t *rows, size_t n
 
 vt_status vt_model_importance(const vt_model *m, double *importance)
 {
+    if (m->sisso) VT_FAIL(VT_ENOTSUP, "no importance for L0/SISSO models: read the equation");
     if (m->forest) {
         memcpy(importance, m->forest->importance, m->n_inputs * sizeof *importance);
         return VT_OK;
@@ -380,6 +445,7 @@ vt_status vt_model_permutation_importance(const vt_model *m, const vt_dataset *d
                                           uint64_t seed, double *importance)
 {
     if (!d->y) VT_FAIL(VT_EINVAL, "permutation importance: the data has no target column");
+    if (m->sisso) VT_FAIL(VT_ENOTSUP, "permutation importance: not for L0/SISSO models");
     if (n_repeats < 1) VT_FAIL(VT_EINVAL, "permutation importance: n_repeats must be >= 1");
     if (!rows) n_rows = d->n_rows;
     size_t p = m->n_inputs;
@@ -429,7 +495,7 @@ static cJSON *params_json(const vt_train_opts *o)
         cJSON_AddNumberToObject(p, "subsample", o->xgb_subsample);
         cJSON_AddNumberToObject(p, "colsample_bytree", o->xgb_colsample);
         cJSON_AddNumberToObject(p, "n_bootstrap", o->xgb_n_bootstrap);
-    } else {
+    } else if (!is_sisso(o->algo)) {
         cJSON_AddNumberToObject(p, "n_trees", (double)o->n_trees);
         cJSON_AddNumberToObject(p, "max_features", o->max_features);
         cJSON_AddNumberToObject(p, "min_samples_leaf", (double)o->min_samples_leaf);
@@ -468,8 +534,9 @@ static cJSON *model_json(const vt_model *m)
     cJSON_AddItemToObject(tr, "temperatures_K", cJSON_CreateDoubleArray(m->train_T, (int)m->n_train_T));
     cJSON_AddItemToObject(tr, "params", params_json(&m->opts));
     if (m->provenance) cJSON_AddItemReferenceToObject(tr, "provenance", m->provenance);
-    cJSON *learner = m->forest ? vt_forest_to_json(m->forest) : vt_xgb_to_json(m->xgb);
-    if (!learner || !cJSON_AddItemToObject(root, m->forest ? "forest" : "xgb", learner)) {
+    cJSON *learner = m->forest ? vt_forest_to_json(m->forest) : m->xgb ? vt_xgb_to_json(m->xgb) : vt_sisso_to_json(m->sisso);
+    const char *key = m->forest ? "forest" : m->xgb ? "xgb" : "sisso";
+    if (!learner || !cJSON_AddItemToObject(root, key, learner)) {
         cJSON_Delete(learner);
         cJSON_Delete(root);
         return NULL; /* out of memory: the caller reports it, no partial model is written */
@@ -598,9 +665,9 @@ static vt_status parse_model(const char *path, const cJSON *root, vt_model *m)
     if (!get_number(root, "format_version", &version) || version != FORMAT_VERSION)
         VT_FAIL_AT(VT_EPARSE, path, 0, "format_version", "unsupported (this vitrum reads version %d)", FORMAT_VERSION);
     int a = -1;
-    for (int i = 0; algo && i < 3; i++)
-        if (strcmp(algo, algo_names[i]) == 0) a = i;
-    if (a < 0) VT_FAIL_AT(VT_EPARSE, path, 0, "algo", "expected rf, et or xgb");
+    for (size_t i = 0; algo && i < N_ALGOS; i++)
+        if (strcmp(algo, algo_names[i]) == 0) a = (int)i;
+    if (a < 0) VT_FAIL_AT(VT_EPARSE, path, 0, "algo", "expected rf, et, xgb, l0 or sisso");
     if (!target || (strcmp(target, "D_x1000") != 0 && strcmp(target, "lnD") != 0))
         VT_FAIL_AT(VT_EPARSE, path, 0, "target", "expected D_x1000 or lnD");
     m->opts = vt_train_opts_default((vt_algo)a);
@@ -609,9 +676,11 @@ static vt_status parse_model(const char *path, const cJSON *root, vt_model *m)
         VT_FAIL_AT(VT_EPARSE, path, 0, "target_arrhenius_ref_eV", "expected a number of eV (|Ea| <= 100)");
     VT_TRY(read_inputs(path, cJSON_GetObjectItemCaseSensitive(root, "inputs"), m));
     VT_TRY(read_params(path, cJSON_GetObjectItemCaseSensitive(root, "training"), m));
-    vt_status s = a == VT_ALGO_XGB
-        ? vt_xgb_from_json(cJSON_GetObjectItemCaseSensitive(root, "xgb"), m->n_inputs, &m->xgb)
-        : vt_forest_from_json(cJSON_GetObjectItemCaseSensitive(root, "forest"), m->n_inputs, &m->forest);
+    vt_status s = a == VT_ALGO_XGB ? vt_xgb_from_json(cJSON_GetObjectItemCaseSensitive(root, "xgb"), m->n_inputs, &m->xgb)
+                  : is_sisso((vt_algo)a) ? vt_sisso_from_json(cJSON_GetObjectItemCaseSensitive(root, "sisso"), &m->sisso)
+                  : vt_forest_from_json(cJSON_GetObjectItemCaseSensitive(root, "forest"), m->n_inputs, &m->forest);
+    if (s == VT_OK && m->sisso && m->sisso->n_primaries != m->n_inputs)
+        s = vt_err_set_(VT_EPARSE, "sisso: %zu primary features but %zu inputs", m->sisso->n_primaries, m->n_inputs);
     if (s != VT_OK) VT_FAIL_AT(s, path, 0, NULL, "%s", vt_errmsg());
     return VT_OK;
 }

@@ -45,5 +45,14 @@ check "predict: D rises with T and Ea > 0" 'awk -F, "NR > 1 { if (\$1 == f && \$
 
 "$bin" ml cv --data "$data" --group formula --trees 20 >"$tmp/cv.txt"
 check "cv prints 5 folds and a grouped summary" '[ "$(grep -c "^fold" "$tmp/cv.txt")" -eq 5 ] && grep -q "grouped by formula" "$tmp/cv.txt"'
+# L0 through the CLI: the paper's 4D subset on this table, settings printed, unknown keys fatal
+"$bin" ml train --algo l0 --data "$data" --out "$tmp/l0.json" >"$tmp/l0.txt"
+check "l0: resolved settings printed first" '[ "$(head -1 "$tmp/l0.txt")" = "# resolved settings" ] && grep -q "^rung = 0" "$tmp/l0.txt"'
+check "l0: 4D equation on 1/kBT, LNC, LLB, PF" 'grep -Eq "^lnD = .*\(1/kBT\).*LNC.*LLB.*PF" "$tmp/l0.txt"'
+"$bin" ml predict --model "$tmp/l0.json" --data "$tmp/test.dat" >/dev/null
+check "l0 model predicts a table with more columns than it uses" '[ $? -eq 0 ]'
+printf 'rung = 1\nsis_sise = 10\n' >"$tmp/bad.cfg"
+"$bin" ml train --algo sisso --config "$tmp/bad.cfg" --data "$data" --out "$tmp/s.json" >/dev/null 2>"$tmp/err"; rc=$?
+check "sisso: misspelled key is fatal (rc $rc)" '[ $rc -eq 2 ] && grep -q "bad.cfg:2: sis_sise: unknown setting" "$tmp/err"'
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
