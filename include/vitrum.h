@@ -242,6 +242,9 @@ vt_status vt_train_sisso_settings_text(const vt_train_opts *opts, char **text);
 /* L0/SISSO: the fitted law as a readable equation (caller frees with vt_free()); VT_ENOTSUP for
  * tree models. */
 vt_status vt_model_equation(const vt_model *m, char **text);
+/* L0/SISSO: the rank-th best (0 = best) model of dimension dim (1..), its equation and training
+ * RMSE and MaxAE (target scale); VT_ERANGE when there is no such model. */
+vt_status vt_model_equation_at(const vt_model *m, int dim, int rank, char **text, double *rmse, double *maxae);
 /* Whether the model is an L0/SISSO equation (it uses only some of the columns it was shown). */
 int vt_model_is_equation(const vt_model *m);
 /* VT_EINVAL naming every input the model needs that d neither has nor lets vitrum derive. */

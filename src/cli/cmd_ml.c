@@ -263,9 +263,22 @@ static vt_status print_settings(const vt_train_opts *o)
     return VT_OK;
 }
 
+/* The best three models of every dimension, then the final law (the best of the highest). */
 static vt_status print_equation(const vt_model *m)
 {
     char *eq;
+    double rmse, maxae;
+    for (int dim = 1;; dim++) {
+        for (int rank = 0; rank < 3; rank++) {
+            vt_status s = vt_model_equation_at(m, dim, rank, &eq, &rmse, &maxae);
+            if (s == VT_ERANGE && rank == 0) goto final;
+            if (s == VT_ERANGE) break;
+            VT_TRY(s);
+            printf("%dD #%d  RMSE %.6f  MaxAE %.6f  %s\n", dim, rank + 1, rmse, maxae, eq);
+            vt_free(eq);
+        }
+    }
+final:
     VT_TRY(vt_model_equation(m, &eq));
     printf("%s\n", eq);
     vt_free(eq);

@@ -66,6 +66,16 @@ vt_status vt_train_sisso_settings_text(const vt_train_opts *opts, char **text)
 
 int vt_model_is_equation(const vt_model *m) { return m->sisso != NULL; }
 
+vt_status vt_model_equation_at(const vt_model *m, int dim, int rank, char **text, double *rmse, double *maxae)
+{
+    if (!m->sisso) VT_FAIL(VT_ENOTSUP, "only L0 and SISSO models have equations");
+    const vt_sisso_desc *dsc = vt_sisso_model_desc(m->sisso, dim, rank);
+    if (!dsc) VT_FAIL(VT_ERANGE, "no model of dimension %d and rank %d", dim, rank + 1);
+    if (!(*text = vt_sisso_equation(m->sisso, dim, rank))) VT_FAIL(VT_ENOMEM, "out of memory");
+    *rmse = dsc->rmse, *maxae = dsc->maxae;
+    return VT_OK;
+}
+
 vt_status vt_model_equation(const vt_model *m, char **text)
 {
     if (!m->sisso) VT_FAIL(VT_ENOTSUP, "only L0 and SISSO models have an equation");
