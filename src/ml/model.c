@@ -206,10 +206,11 @@ static vt_status check_opts(const vt_train_opts *o)
 }
 
 /* L0/SISSO fit on the dataset itself; the model's inputs are its primary features. */
-static vt_status fit_sisso(vt_model *m, const vt_dataset *d, const size_t *rows, size_t n)
+static vt_status fit_sisso(vt_model *m, const vt_train_opts *opts, const vt_dataset *d,
+                           const size_t *rows, size_t n)
 {
     vt_sisso_settings s;
-    VT_TRY(sisso_settings(&m->opts, &s));
+    VT_TRY(sisso_settings(opts, &s)); /* opts, not m->opts: the model keeps no borrowed path */
     VT_TRY(vt_sisso_fit(d, rows, n, &s, &m->sisso));
     m->opts.target = m->sisso->target;
     m->opts.arrhenius_ref_eV = 0.0;
@@ -256,6 +257,30 @@ static vt_status median_Ea(const vt_dataset *d, const size_t *rows, size_t n, do
     return s;
 }
 
+/* Tree learners: inputs from the table, the (Arrhenius-normalised) target, then the fit. */
+static vt_status fit_trees(vt_model *m, const vt_dataset *d, const size_t *rows, size_t n_rows)
+{
+    const vt_train_opts *o = &m->opts;
+    VT_TRY(vt_inputs_default(d, o->composition_only, o->vitrum_inputs, &m->inputs, &m->n_inputs));
+    if (isnan(o->arrhenius_ref_eV)) {
+        /* auto: with structural inputs (which themselves change with T) 0.2 eV did best in grouped
+         * CV over several fold schemes; from a formula alone, the median Ea of the training data */
+        if (o->composition_only) VT_TRY(median_Ea(d, rows, n_rows, &m->opts.arrhenius_ref_eV));
+        else m->opts.arrhenius_ref_eV = 0.2;
+    }
+    double *X = NULL, *y = vt_malloc(n_rows * sizeof *y);
+    vt_status s = y ? vt_inputs_build(d, rows, n_rows, m->inputs, m->n_inputs, &X)
+                    : vt_err_set_(VT_ENOMEM, "train: out of memory");
+    for (size_t i = 0; s == VT_OK && i < n_rows; i++) {
+        size_t r = rows ? rows[i] : i;
+        y[i] = to_target(o, row_inv_kBT(d, r), d->y[r]);
+    }
+    if (s == VT_OK) s = fit_learner(m, X, y, n_rows);
+    vt_free(X);
+    vt_free(y);
+    return s;
+}
+
 vt_status vt_model_train(const vt_dataset *d, const size_t *rows, size_t n_rows,
                          const vt_train_opts *opts, vt_model **out)
 {
@@ -265,40 +290,12 @@ vt_status vt_model_train(const vt_dataset *d, const size_t *rows, size_t n_rows,
     if (!rows) n_rows = d->n_rows;
     if (n_rows < 2) VT_FAIL(VT_EINVAL, "train: need at least 2 rows, got %zu", n_rows);
     vt_model *m = vt_calloc(1, sizeof *m);
-    double *X = NULL, *y = vt_calloc(n_rows, sizeof *y);
-    vt_status s = m && y ? VT_OK : vt_err_set_(VT_ENOMEM, "train: out of memory");
-    if (s == VT_OK) {
-        m->opts = *opts;
-        m->opts.sisso_config = NULL; /* borrowed: not kept beyond this call */
-        m->n_train_rows = n_rows;
-        if (is_sisso(opts->algo)) {
-            s = collect_temperatures(m, d, rows, n_rows);
-            if (s == VT_OK) s = fit_sisso(m, d, rows, n_rows);
-            vt_free(y);
-            if (s != VT_OK) {
-                vt_model_free(m);
-                return s;
-            }
-            *out = m;
-            return VT_OK;
-        }
-        s = vt_inputs_default(d, opts->composition_only, opts->vitrum_inputs, &m->inputs, &m->n_inputs);
-    }
-    if (s == VT_OK) s = collect_temperatures(m, d, rows, n_rows);
-    if (s == VT_OK && isnan(opts->arrhenius_ref_eV)) {
-        /* auto: with structural inputs (which themselves change with T) 0.2 eV did best in grouped
-         * CV over several fold schemes; from a formula alone, the median Ea of the training data */
-        if (opts->composition_only) s = median_Ea(d, rows, n_rows, &m->opts.arrhenius_ref_eV);
-        else m->opts.arrhenius_ref_eV = 0.2;
-    }
-    if (s == VT_OK) s = vt_inputs_build(d, rows, n_rows, m->inputs, m->n_inputs, &X);
-    for (size_t i = 0; s == VT_OK && i < n_rows; i++) {
-        size_t r = rows ? rows[i] : i;
-        y[i] = to_target(&m->opts, row_inv_kBT(d, r), d->y[r]);
-    }
-    if (s == VT_OK) s = fit_learner(m, X, y, n_rows);
-    vt_free(X);
-    vt_free(y);
+    if (!m) VT_FAIL(VT_ENOMEM, "train: out of memory");
+    m->opts = *opts;
+    m->opts.sisso_config = NULL; /* borrowed: not kept beyond this call */
+    m->n_train_rows = n_rows;
+    vt_status s = collect_temperatures(m, d, rows, n_rows);
+    if (s == VT_OK) s = is_sisso(opts->algo) ? fit_sisso(m, opts, d, rows, n_rows) : fit_trees(m, d, rows, n_rows);
     if (s != VT_OK) {
         vt_model_free(m);
         return s;

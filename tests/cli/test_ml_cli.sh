@@ -51,6 +51,10 @@ check "l0: resolved settings printed first" '[ "$(head -1 "$tmp/l0.txt")" = "# r
 check "l0: 4D equation on 1/kBT, LNC, LLB, PF" 'grep -Eq "^lnD = .*\(1/kBT\).*LNC.*LLB.*PF" "$tmp/l0.txt"'
 "$bin" ml predict --model "$tmp/l0.json" --data "$tmp/test.dat" >/dev/null
 check "l0 model predicts a table with more columns than it uses" '[ $? -eq 0 ]'
+# the settings file reaches the fit: max_dim = 2 leaves a 2D law
+printf 'max_dim = 2\n' >"$tmp/l0.cfg"
+"$bin" ml train --algo l0 --config "$tmp/l0.cfg" --data "$data" --out "$tmp/l02.json" >"$tmp/l02.txt"
+check "l0 --config is used by the fit (2D law)" '[ "$(tail -2 "$tmp/l02.txt" | head -1)" = "lnD = -3.65926 - 0.329124 * (1/kBT) - 0.111117 * LNC" ]'
 printf 'rung = 1\nsis_sise = 10\n' >"$tmp/bad.cfg"
 "$bin" ml train --algo sisso --config "$tmp/bad.cfg" --data "$data" --out "$tmp/s.json" >/dev/null 2>"$tmp/err"; rc=$?
 check "sisso: misspelled key is fatal (rc $rc)" '[ $rc -eq 2 ] && grep -q "bad.cfg:2: sis_sise: unknown setting" "$tmp/err"'
