@@ -83,7 +83,11 @@ static vt_status split_fields(const line_ctx *lc, char *s, char **fields, size_t
         if (end != lc->sep && !(lc->sep == ' ' && end == '\t'))
             VT_FAIL_AT(VT_EPARSE, lc->path, lc->line, NULL, "text after a closing quote");
         s++;
-        if (lc->sep == ',' && *s == '\0') { fields[n++] = s; break; } /* trailing empty field */
+        if (lc->sep == ',' && *s == '\0') { /* a trailing comma: one more, empty field */
+            if (n == MAX_FIELDS) VT_FAIL_AT(VT_EPARSE, lc->path, lc->line, NULL, "more than %d fields", MAX_FIELDS);
+            fields[n++] = s;
+            break;
+        }
     }
     *n_fields = n;
     return VT_OK;
