@@ -56,7 +56,40 @@ static void tree_clear(vt_tree *t)
     vt_free(t->left);
     vt_free(t->right);
     vt_free(t->value);
+    vt_free(t->packed);
     memset(t, 0, sizeof *t);
+}
+
+/* The prediction layout of a tree, breadth first so that siblings sit side by side. */
+static vt_status tree_pack(vt_tree *t)
+{
+    int32_t *order = vt_malloc(t->n_nodes * sizeof *order);
+    t->packed = vt_malloc(t->n_nodes * sizeof *t->packed);
+    if (!order || !t->packed) {
+        vt_free(order);
+        VT_FAIL(VT_ENOMEM, "forest: out of memory for a tree of %zu nodes", t->n_nodes);
+    }
+    size_t head = 0, next = 1;
+    order[0] = 0; /* order[k]: the original node placed at packed index k */
+    for (; head < next; head++) {
+        int32_t o = order[head];
+        vt_pnode *q = &t->packed[head];
+        if (t->feature[o] < 0) {
+            *q = (vt_pnode){t->value[o], -1, (int32_t)head};
+            continue;
+        }
+        *q = (vt_pnode){t->threshold[o], t->feature[o], (int32_t)next};
+        order[next++] = t->left[o];
+        order[next++] = t->right[o];
+    }
+    vt_free(order);
+    return VT_OK;
+}
+
+static vt_status forest_pack(vt_forest *f)
+{
+    for (size_t t = 0; t < f->n_trees; t++) VT_TRY(tree_pack(&f->trees[t]));
+    return VT_OK;
 }
 
 static vt_status tree_alloc(vt_tree *t, size_t n_nodes)
@@ -523,6 +556,7 @@ vt_status vt_forest_fit(const double *X, const double *y, size_t n_rows, size_t 
         goto cleanup;
     }
     forest_importance(f, job.tree_imp);
+    if ((s = forest_pack(f)) != VT_OK) goto cleanup;
     *out = f;
     f = NULL;
 cleanup:
@@ -545,19 +579,20 @@ cleanup:
  * branch (its feature index is masked to 0 and its node kept). */
 static void walk_group(const vt_tree *t, const double *X, size_t p, size_t g, double *out)
 {
+    const vt_pnode *pn = t->packed;
     int32_t node[WALK_GROUP] = {0}, active;
     do {
         active = 0;
         for (size_t j = 0; j < g; j++) {
-            int32_t i = node[j], is_split = -(int32_t)(t->feature[i] >= 0); /* all ones or 0 */
-            double xv = X[j * p + (size_t)(t->feature[i] & is_split)];
-            int32_t go_right = -(int32_t)!(xv <= t->threshold[i]);
-            int32_t next = (t->left[i] & ~go_right) | (t->right[i] & go_right);
-            node[j] = (next & is_split) | (i & ~is_split);
+            const vt_pnode *q = &pn[node[j]];
+            int32_t is_split = -(int32_t)(q->feature >= 0); /* all ones or 0 */
+            double xv = X[j * p + (size_t)(q->feature & is_split)];
+            int32_t next = q->left + (int32_t)!(xv <= q->threshold); /* right = left + 1 */
+            node[j] = (next & is_split) | (node[j] & ~is_split);
             active |= is_split;
         }
     } while (active);
-    for (size_t j = 0; j < g; j++) out[j] = t->value[node[j]];
+    for (size_t j = 0; j < g; j++) out[j] = pn[node[j]].threshold; /* a leaf's value */
 }
 
 /* Rows per block: a tree stays in L1 while a block's rows walk it, the block's inputs in L2. */
@@ -835,6 +870,7 @@ vt_status vt_forest_from_json(const cJSON *obj, size_t n_features, vt_forest **o
         s = tree_from_json(tj, t, n_features, &f->trees[t]);
         t++;
     }
+    if (s == VT_OK) s = forest_pack(f);
     if (s == VT_OK) *out = f;
     else vt_forest_free(f);
     return s;

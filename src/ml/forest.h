@@ -23,12 +23,18 @@ typedef struct vt_forest_params {
 } vt_forest_params;
 
 /* One tree as flat arrays; node 0 is the root; leaves have feature = -1. */
+/* A node of the prediction layout: siblings adjacent (right child = left + 1), 16 bytes, so each
+ * step of a walk touches one cache line instead of four arrays. Leaves: feature -1, threshold
+ * holds the value, left points to the leaf itself. */
+typedef struct vt_pnode { double threshold; int32_t feature, left; } vt_pnode;
+
 typedef struct vt_tree {
     size_t n_nodes;
     int32_t *feature;        /* split feature index, -1 for a leaf */
     double *threshold;       /* go left when x[feature] <= threshold */
     int32_t *left, *right;   /* child node indices (-1 for leaves) */
     double *value;           /* mean target of the training samples in the node */
+    vt_pnode *packed;        /* the same tree in prediction layout (n_nodes), derived after fit/load */
 } vt_tree;
 
 typedef struct vt_forest {
