@@ -429,6 +429,90 @@ vt_status vt_traj_write(const char *path, const char *format, const vt_traj *t);
 vt_status vt_lammps_data_read(const char *path, size_t n_types, const int *Z_of_type,
                               vt_cell **out);
 
+
+/* ---------------------------------------------------------------------------------------------
+** Neighbour lists (src/core/neighbor.c). Verlet lists with a skin, built over cell lists binned in
+** fractional coordinates, so any triclinic cell works, and any cutoff: pairs with several images
+** of the same atom, and an atom with its own images (i == j, shift != 0), are listed when within
+** the cutoff. A pair k of atom i is (j[k], shift[k]) for start[i] <= k < start[i + 1]; its
+** displacement (Angstrom) is
+**      d = pos[j] - pos[i] + shift[0] a + shift[1] b + shift[2] c     (a, b, c: lattice rows)
+** using the positions of the current step, valid while no atom has moved more than skin / 2 since
+** the last build and the lattice is unchanged (vt_nlist_update() checks both and rebuilds).
+** Positions need not be wrapped; moving an atom by a lattice vector requires a rebuild
+** (vt_nlist_invalidate()).
+*/
+typedef struct vt_nlist {
+    size_t n_atoms;       /* atoms at the last build */
+    double cutoff_A;      /* interaction cutoff, Angstrom */
+    double skin_A;        /* Verlet skin, Angstrom; pairs within cutoff + skin are listed */
+    int full;             /* 1: both i->j and j->i listed; 0: each pair once */
+    size_t *start;        /* n_atoms + 1 offsets into j and shift */
+    uint32_t *j;          /* neighbour atom indices */
+    int16_t (*shift)[3];  /* image of the neighbour, in lattice vectors */
+    size_t n_pairs;       /* start[n_atoms] */
+    size_t n_builds;      /* how many times the list was built (for statistics) */
+    struct vt_nlist_work *work; /* internal */
+} vt_nlist;
+
+/* A list for the given cutoff and skin (Angstrom, cutoff > 0, skin >= 0); full or half. */
+vt_status vt_nlist_new(double cutoff_A, double skin_A, int full, vt_nlist **out);
+/* Make the list valid for c: rebuild when never built, atom count or lattice changed, or an atom
+ * moved more than skin / 2 since the last build. *rebuilt (may be NULL) says whether it did.
+ * VT_ERANGE for a singular lattice, non-finite positions or more than 2^31 pairs. */
+vt_status vt_nlist_update(vt_nlist *nl, const vt_cell *c, int *rebuilt);
+/* Force a rebuild at the next update (after wrapping atoms or changing the cell). */
+void vt_nlist_invalidate(vt_nlist *nl);
+void vt_nlist_free(vt_nlist *nl);
+
+/* ---------------------------------------------------------------------------------------------
+** Calculators (src/calc): one interface to every energy/force back end. Units of a result:
+**   energy  eV (total, of the cell)
+**   forces  eV/Angstrom, one row per atom, -dE/dr
+**   stress  GPa, 3x3 symmetric, ASE's sign: sigma = (1/V) dE/d(strain), so a compressed cell has
+**           negative stress and positive pressure P = -trace(sigma)/3. Static (no kinetic part).
+** A back end is opened from a spec "NAME[:ARG]" (the --calc option of the CLI):
+**   pair:FILE        built-in pair terms and Coulomb from a parameter file (docs/potentials.md)
+**   pmmcs            Pedone et al. 2006 oxide set shipped in data/potentials/pmmcs.pot
+**   m3gnet[:DIR]     M3GNet universal potential (default weights in models/)
+**   xtb:METHOD       libxtb (gfn2, gfn1, gfn0), only where its forces were verified
+**   cp2k[:FILE]      CP2K DFT (PBE) run as an i-PI client of vitrum; FILE overrides settings
+**   ipi:unix:NAME | ipi:tcp:HOST:PORT   any i-PI client engine; vitrum is the server
+** Back ends reject an element they do not cover with VT_ENOTSUP naming it.
+*/
+typedef struct vt_calc vt_calc;
+
+/* What vt_calc_compute() fills. forces may be NULL to skip them; want_stress 0 skips stress
+ * (back ends may still fill it). */
+typedef struct vt_calc_result {
+    double energy_eV;
+    double (*forces)[3];     /* caller-owned, n_atoms rows, eV/Angstrom; NULL: not wanted */
+    int want_stress;
+    double stress_GPa[3][3];
+} vt_calc_result;
+
+/* A back end written outside vitrum (or in a test): compute fills r for cell c; free releases
+ * state. name and the settings text are kept for provenance. */
+typedef struct vt_calc_ops {
+    const char *name;
+    vt_status (*compute)(void *state, const vt_cell *c, vt_calc_result *r);
+    void (*free)(void *state);
+} vt_calc_ops;
+
+vt_status vt_calc_open(const char *spec, vt_calc **out);
+/* Wrap a caller's back end; on VT_OK the calculator owns state (freed by ops->free). */
+vt_status vt_calc_new_custom(const vt_calc_ops *ops, void *state, const char *settings,
+                             vt_calc **out);
+vt_status vt_calc_compute(vt_calc *calc, const vt_cell *c, vt_calc_result *r);
+/* Back end name ("pair", "m3gnet", ...). */
+const char *vt_calc_name(const vt_calc *calc);
+/* Everything that determines the results (parameters, files and their checksums), as text for
+ * provenance; owned by the calculator. */
+const char *vt_calc_settings(const vt_calc *calc);
+void vt_calc_free(vt_calc *calc);
+/* Unit conversions used by the back ends. */
+#define VT_EV_PER_A3_IN_GPA 160.21766208   /* 1 eV/A^3 in GPa */
+
 #ifdef __cplusplus
 }
 #endif

@@ -60,4 +60,10 @@ int cli_ml_predict(const cli_cmd *cmd, cli_args *a);
 int cli_ml_cv(const cli_cmd *cmd, cli_args *a);
 int cli_predict(const cli_cmd *cmd, cli_args *a);
 extern const cli_opt cli_features_opts[], cli_train_opts[], cli_mlpredict_opts[], cli_cv_opts[], cli_predict_opts[];
+/* The MD engine: cmd_pack.c (pack), cmd_md.c (md, relax, calc). */
+int cli_pack(const cli_cmd *cmd, cli_args *a);
+int cli_md(const cli_cmd *cmd, cli_args *a);
+int cli_relax(const cli_cmd *cmd, cli_args *a);
+int cli_calc(const cli_cmd *cmd, cli_args *a);
+extern const cli_opt cli_pack_opts[], cli_md_opts[], cli_relax_opts[], cli_calc_opts[];
 #endif

@@ -59,7 +59,7 @@ static void print_json(size_t n, char **formulas, const double (*f)[VT_N_COMPFEA
 
 int cli_features(const cli_cmd *cmd, cli_args *a)
 {
-    int format;
+    int format = 0;
     if (cli_parse_format(cli_get(cmd, a, "format"), &format)) return EXIT_USAGE;
     double (*f)[VT_N_COMPFEAT] = vt_calloc(a->n_pos, sizeof *f);
     if (!f) return cli_fail(VT_ENOMEM);

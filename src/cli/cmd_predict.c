@@ -116,7 +116,7 @@ int cli_predict(const cli_cmd *cmd, cli_args *a)
 {
     static double T[MAX_TEMPS];
     size_t n_T;
-    int format;
+    int format = 0;
     const char *temps = cli_get(cmd, a, "temp"), *path = cli_get(cmd, a, "model");
     if (parse_temps(temps ? temps : "300,1000:2500:500", T, &n_T) || cli_parse_format(cli_get(cmd, a, "format"), &format))
         return EXIT_USAGE;

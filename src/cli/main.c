@@ -11,6 +11,15 @@ static const cli_cmd commands[] = {
     {"predict", "FORMULA... [--temp LIST] [--model MODEL.json] [--format table|csv|json]",
      "D_Li(T) with 1-sigma from a formula alone (composition-only model shipped with vitrum)",
      cli_predict_opts, 1, CLI_MAX_POS, cli_predict},
+    {"pack", "FORMULA --atoms N [--density RHO | --volume V] --out FILE [options]",
+     "random periodic packing of a composition with per-pair minimum distances", cli_pack_opts, 1, 1, cli_pack},
+    {"md", "--in CELL --calc NAME --ensemble nve|nvt --temp T --steps N [--dt 2] [options]",
+     "molecular dynamics (NVE, or NVT by Nose-Hoover chains, CSVR or Langevin) with checkpoints",
+     cli_md_opts, 0, 0, cli_md},
+    {"relax", "--in CELL --calc NAME --out FILE [--cell] [options]",
+     "FIRE relaxation of positions and optionally the cell", cli_relax_opts, 0, 0, cli_relax},
+    {"calc", "--calc NAME STRUCTURE", "energy (eV), forces (eV/A) and stress (GPa) of a structure",
+     cli_calc_opts, 1, 1, cli_calc},
 };
 
 static const cli_cmd ml_commands[] = {

@@ -76,7 +76,7 @@ static vt_status parse_pairs(const vt_lines *r, char *s, kv *pairs, size_t *n)
         if (*n == MAX_PAIRS)
             VT_FAIL_AT(VT_EPARSE, r->path, r->line, "comment", "more than %d key=value pairs", MAX_PAIRS);
         kv *p = &pairs[(*n)++];
-        char end;
+        char end = 0;
         VT_TRY(read_word(r, &s, 1, &p->key, &end));
         if (!p->key[0]) VT_FAIL_AT(VT_EPARSE, r->path, r->line, "comment", "empty key");
         if (end == ' ' || end == '\t') {

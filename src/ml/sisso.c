@@ -1866,7 +1866,7 @@ static vt_status json_node(const cJSON *a, vt_sisso_model *m, size_t k)
 
 static vt_status json_desc(const cJSON *o, vt_sisso_model *m, uint8_t *filled, size_t k)
 {
-    int dim, rank;
+    int dim = 0, rank = 0;
     VT_TRY(json_int(o, "dim", 1, m->max_dim, &dim));
     VT_TRY(json_int(o, "rank", 0, m->top_n - 1, &rank));
     size_t slot = (size_t)(dim - 1) * (size_t)m->top_n + (size_t)rank;
