@@ -513,6 +513,39 @@ void vt_calc_free(vt_calc *calc);
 /* Unit conversions used by the back ends. */
 #define VT_EV_PER_A3_IN_GPA 160.21766208   /* 1 eV/A^3 in GPa */
 
+
+/* ---------------------------------------------------------------------------------------------
+** Streaming trajectory output (src/io/trajout.c), for long runs: frames are appended as they come
+** and reach the disk on every vt_trajout_flush(); a run resumed from a checkpoint reopens the file
+** cut back to the number of frames the checkpoint recorded, so the file ends exactly as if the run
+** had never stopped. Formats: "xdatcar", "extxyz" (positions wrapped as in the cell given, with
+** velocities and image counts when present) and "vtraj", vitrum's compact binary trajectory
+** (unwrapped positions and velocities in double precision, cell per frame, step and time; spec in
+** docs/vtraj-format.md; read back with vt_traj_read(path, "vtraj", ...)).
+*/
+typedef struct vt_trajout vt_trajout;
+/* Create path (format NULL: by file name, *.vtraj for "vtraj"), or, with keep_frames > 0, reopen
+ * an existing file and truncate it after its first keep_frames frames (VT_EPARSE when it holds
+ * fewer). */
+vt_status vt_trajout_open(const char *path, const char *format, uint64_t keep_frames, vt_trajout **out);
+/* Append one frame: cell c (its image counts, when present, give the unwrapped positions), the MD
+ * step and the time in fs. Every frame must have the atoms (count and Z) of the first. */
+vt_status vt_trajout_append(vt_trajout *t, const vt_cell *c, uint64_t step, double time_fs);
+/* Frames written so far (including kept ones). */
+uint64_t vt_trajout_frames(const vt_trajout *t);
+/* Push buffered frames to the file and fsync it (call before writing a checkpoint). */
+vt_status vt_trajout_flush(vt_trajout *t);
+/* Flush and close; returns the flush status. NULL is accepted. */
+vt_status vt_trajout_close(vt_trajout *t);
+
+/* ---------------------------------------------------------------------------------------------
+** Packing (src/workflow/pack.c) -- section owned by the packing work.
+*/
+
+/* ---------------------------------------------------------------------------------------------
+** Molecular dynamics and relaxation (src/md) -- section owned by the MD work.
+*/
+
 #ifdef __cplusplus
 }
 #endif
