@@ -25,6 +25,7 @@ typedef struct vt_nlist_work {
     size_t *bin_of;          /* bin of each atom */
     size_t *bin_start;       /* n_bins + 1 offsets into by_bin */
     uint32_t *by_bin;        /* atoms sorted by bin */
+    double (*binned)[3];     /* wrapped positions in by_bin order (contiguous per bin) */
     size_t n_bins_alloc;
     size_t cap_pairs;
     int valid;               /* 0: rebuild at the next update */
@@ -71,6 +72,7 @@ void vt_nlist_free(vt_nlist *nl)
     free_atom_arrays(nl);
     vt_free(nl->work->bin_start);
     vt_free(nl->work->by_bin);
+    vt_free(nl->work->binned);
     vt_free(nl->work);
     vt_free(nl->j);
     vt_free(nl->shift);
@@ -92,8 +94,10 @@ static vt_status ensure_atoms(vt_nlist *nl, size_t n)
     w->bin_of = vt_malloc(n * sizeof *w->bin_of);
     nl->start = vt_calloc(n + 1, sizeof *nl->start);
     vt_free(w->by_bin);
+    vt_free(w->binned);
     w->by_bin = vt_malloc(n * sizeof *w->by_bin);
-    if (!w->pos0 || !w->wrapped || !w->base || !w->bin_of || !nl->start || !w->by_bin) {
+    w->binned = vt_malloc(n * sizeof *w->binned);
+    if (!w->pos0 || !w->wrapped || !w->base || !w->bin_of || !nl->start || !w->by_bin || !w->binned) {
         free_atom_arrays(nl);
         VT_FAIL(VT_ENOMEM, "neighbour list: out of memory for %zu atoms", n);
     }
@@ -162,6 +166,7 @@ static vt_status bin_atoms(vt_nlist *nl, const vt_cell *c, const double inv[3][3
     for (size_t i = 0; i < n; i++) w->by_bin[w->bin_start[w->bin_of[i]]++] = (uint32_t)i;
     for (size_t b = g->n_bins; b > 0; b--) w->bin_start[b] = w->bin_start[b - 1]; /* undo the fill shift */
     w->bin_start[0] = 0;
+    for (size_t q = 0; q < n; q++) memcpy(w->binned[q], w->wrapped[w->by_bin[q]], sizeof w->binned[q]);
     return VT_OK;
 }
 
@@ -189,24 +194,52 @@ static vt_status push_pair(vt_nlist *nl, uint32_t j, const int shift[3])
     return VT_OK;
 }
 
-/* In a half list a pair is kept from its lower index; an atom's self-images once, from n > 0. */
-static int keep_half(uint32_t i, uint32_t j, const int n[3])
+/* Lexicographic sign of a bin offset. A half list visits only offsets >= 0: the pair (i, j) seen
+ * from i's bin at offset o is the pair (j, i) seen from j's bin at -o, so exactly one of the two is
+ * visited, and at offset 0 the lower index keeps it (an atom's images are never at offset 0). */
+static int offset_sign(long o0, long o1, long o2)
 {
-    if (i != j) return i < j;
-    return n[0] > 0 || (n[0] == 0 && (n[1] > 0 || (n[1] == 0 && n[2] > 0)));
+    if (o0) return o0 > 0 ? 1 : -1;
+    if (o1) return o1 > 0 ? 1 : -1;
+    return o2 > 0 ? 1 : o2 < 0 ? -1 : 0;
+}
+
+/* Append the atoms of one bin (seen with lattice shift cell_shift) within range of atom i. */
+static vt_status scan_bin(vt_nlist *nl, const vt_cell *c, uint32_t i, size_t bin, const int cell_shift[3],
+                          int same_bin, double range2)
+{
+    const nlist_work *w = nl->work;
+    const double(*binned)[3] = w->binned;
+    const uint32_t *by_bin = w->by_bin;
+    const double *ri = w->wrapped[i];
+    double sv[3];
+    for (int k = 0; k < 3; k++)
+        sv[k] = cell_shift[0] * c->lattice[0][k] + cell_shift[1] * c->lattice[1][k] + cell_shift[2] * c->lattice[2][k];
+    double ox = sv[0] - ri[0], oy = sv[1] - ri[1], oz = sv[2] - ri[2];
+    for (size_t q = w->bin_start[bin], end = w->bin_start[bin + 1]; q < end; q++) {
+        double dx = binned[q][0] + ox, dy = binned[q][1] + oy, dz = binned[q][2] + oz;
+        if (dx * dx + dy * dy + dz * dz > range2) continue;
+        uint32_t j = by_bin[q];
+        if (same_bin && (nl->full ? j == i : j <= i)) continue; /* itself, or kept from j */
+        /* shift for the caller's (unfolded) positions: pos = wrapped + base * lattice */
+        int n[3];
+        for (int k = 0; k < 3; k++) n[k] = cell_shift[k] + w->base[i][k] - w->base[j][k];
+        VT_TRY(push_pair(nl, j, n));
+    }
+    return VT_OK;
 }
 
 /* Every neighbour of atom i within range: walk the bins around its own. */
 static vt_status list_atom(vt_nlist *nl, const vt_cell *c, const grid *g, uint32_t i, double range2)
 {
-    nlist_work *w = nl->work;
-    size_t home = w->bin_of[i];
+    size_t home = nl->work->bin_of[i];
     long hb[3] = {(long)(home / (size_t)(g->nb[1] * g->nb[2])), (long)(home / (size_t)g->nb[2] % (size_t)g->nb[1]),
                   (long)(home % (size_t)g->nb[2])};
-    const double *ri = w->wrapped[i];
     for (long o0 = -g->reach[0]; o0 <= g->reach[0]; o0++)
         for (long o1 = -g->reach[1]; o1 <= g->reach[1]; o1++)
             for (long o2 = -g->reach[2]; o2 <= g->reach[2]; o2++) {
+                int sign = offset_sign(o0, o1, o2);
+                if (!nl->full && sign < 0) continue;
                 long at[3] = {hb[0] + o0, hb[1] + o1, hb[2] + o2};
                 int cell_shift[3];
                 size_t bin = 0;
@@ -215,24 +248,7 @@ static vt_status list_atom(vt_nlist *nl, const vt_cell *c, const grid *g, uint32
                     cell_shift[k] = (int)s;
                     bin = bin * (size_t)g->nb[k] + (size_t)(at[k] - s * g->nb[k]);
                 }
-                double sv[3];
-                for (int k = 0; k < 3; k++)
-                    sv[k] = cell_shift[0] * c->lattice[0][k] + cell_shift[1] * c->lattice[1][k] +
-                            cell_shift[2] * c->lattice[2][k];
-                for (size_t q = w->bin_start[bin]; q < w->bin_start[bin + 1]; q++) {
-                    uint32_t j = w->by_bin[q];
-                    if (!nl->full && j < i) continue; /* a half list keeps a pair from its lower index */
-                    double dx = w->wrapped[j][0] + sv[0] - ri[0], dy = w->wrapped[j][1] + sv[1] - ri[1],
-                           dz = w->wrapped[j][2] + sv[2] - ri[2];
-                    double r2 = dx * dx + dy * dy + dz * dz;
-                    if (r2 > range2 || (j == i && cell_shift[0] == 0 && cell_shift[1] == 0 && cell_shift[2] == 0))
-                        continue;
-                    /* shift for the caller's (unfolded) positions: pos = wrapped + base * lattice */
-                    int n[3];
-                    for (int k = 0; k < 3; k++) n[k] = cell_shift[k] + w->base[i][k] - w->base[j][k];
-                    if (!nl->full && !keep_half(i, j, n)) continue;
-                    VT_TRY(push_pair(nl, j, n));
-                }
+                VT_TRY(scan_bin(nl, c, i, bin, cell_shift, sign == 0, range2));
             }
     return VT_OK;
 }
