@@ -79,6 +79,8 @@ typedef struct vt_element {
     double B_GPa;             /* bulk modulus (paper's table); NaN where not given */
     double G_GPa;             /* shear modulus (paper's table); NaN where not given */
     double Ecoh_eV;           /* cohesive energy, eV/atom (paper's table); NaN where not given */
+    double atomic_volume_A3;  /* volume per atom of the element's condensed phase, A^3 (pymatgen
+                                 molar volume, cm^3/mol, / N_A); NaN for At and Fr */
 } vt_element;
 
 /* NULL when Z is out of 1..VT_MAX_Z. */
@@ -409,6 +411,9 @@ void vt_traj_free(vt_traj *t);
 **   "pmg-json"    *.json                   1       vel         pymatgen Structure.as_dict(),
 **                                                              ordered sites
 **   "cif"         *.cif                    1       -           write only: P 1, fractional
+**   "vtraj"       *.vtraj                  n       vel         vitrum's binary trajectory
+**                                                              (docs/vtraj-format.md): unwrapped
+**                                                              positions, image counts 0
 ** Writers print every number with the fewest digits that read back to the same double (POSCAR,
 ** extxyz and pmg-json round-trip bit for bit; XDATCAR and CIF go through fractional coordinates;
 ** LAMMPS rotates a cell not in its form, keeping fractional coordinates), build the file in memory
@@ -518,8 +523,9 @@ void vt_calc_free(vt_calc *calc);
 ** Streaming trajectory output (src/io/trajout.c), for long runs: frames are appended as they come
 ** and reach the disk on every vt_trajout_flush(); a run resumed from a checkpoint reopens the file
 ** cut back to the number of frames the checkpoint recorded, so the file ends exactly as if the run
-** had never stopped. Formats: "xdatcar", "extxyz" (positions wrapped as in the cell given, with
-** velocities and image counts when present) and "vtraj", vitrum's compact binary trajectory
+** had never stopped. Formats: "xdatcar" (constant cell), "extxyz" (positions as in the cell given,
+** with velocities and image counts when present, and step= time_fs= keys) and "vtraj", vitrum's
+** compact binary trajectory
 ** (unwrapped positions and velocities in double precision, cell per frame, step and time; spec in
 ** docs/vtraj-format.md; read back with vt_traj_read(path, "vtraj", ...)).
 */
@@ -540,11 +546,87 @@ vt_status vt_trajout_close(vt_trajout *t);
 
 /* ---------------------------------------------------------------------------------------------
 ** Packing (src/workflow/pack.c) -- section owned by the packing work.
+** Random periodic packing of a composition for melt-quench MD, as PACKMOL does in MPMorph and
+** atomate2's amorphous workflow, but exact under periodic boundaries: every pair i-j, over every
+** periodic image, ends at least d_ij = max(tolerance * (r_i + r_j), min_dist_A) apart (r: Cordero
+** covalent radii, Angstrom). Atoms are inserted one by one at uniform random positions (cell
+** lists, a bounded number of tries per atom); atoms that found no free spot are placed where they
+** overlap least and an overlap-removal pass pushes pairs apart until every d_ij holds.
+** Volume: from density_g_cm3 (g/cm^3), or volume_A3 (A^3), else the composition-weighted volume
+** per atom of the elemental solids (vt_element.atomic_volume_A3; atomate2's fallback when it has
+** no database entry for the composition). This estimate is close for alloys and intermetallics
+** but too large for ionic compounds (Li2O: 2.9x its crystal's volume): give a density there.
+** Feasibility: the spheres of radius sigma_i = max(tolerance r_i, min_dist_A / 2) fill a fraction
+** phi of the cell; above random close packing (VT_PACK_PHI_MAX) the packing is refused up front
+** with VT_ERANGE naming the density, phi and what to lower. Tests: tests/workflow/test_pack.c.
 */
+#define VT_PACK_PHI_MAX 0.64 /* random close packing of equal spheres (Scott & Kilgour 1969) */
+
+typedef struct vt_pack_opts {
+    double density_g_cm3; /* target density, g/cm^3; 0 = not given */
+    double volume_A3;     /* cell volume, A^3; 0 = not given (at most one of the two) */
+    double tolerance;     /* d_ij = tolerance * (r_cov,i + r_cov,j); default 0.75 */
+    double min_dist_A;    /* floor on every d_ij, Angstrom; default 0 (none) */
+    double shape[3][3];   /* cell shape, rows a, b, c (any length unit; scaled to the volume);
+                             all zero (default) = cubic */
+    uint64_t seed;        /* same seed and options -> same cell, bit for bit; default 1 */
+    size_t max_tries;     /* random positions tried per atom before it is placed overlapping;
+                             default 200 */
+    size_t max_sweeps;    /* overlap-removal sweeps before giving up (VT_ENOCONV); default 5000 */
+} vt_pack_opts;
+
+vt_pack_opts vt_pack_opts_default(void);
+
+/* What vt_pack() reports about the cell it made. */
+typedef struct vt_pack_info {
+    size_t n_units;        /* formula units (of the smallest integer formula) */
+    size_t n_atoms;
+    double volume_A3;
+    double density_g_cm3;
+    double phi;            /* packing fraction of the spheres sigma_i (see above) */
+    double min_dist_A;     /* closest pair (minimum image), Angstrom */
+    double min_ratio;      /* min of r_ij / d_ij, >= 1, over pairs closer than max d_ij (all of
+                              them are checked) and each atom with its own images */
+    int min_Z[2];          /* elements of the pair with the smallest r_ij / d_ij */
+    size_t n_overlapping;  /* atoms left overlapping after random insertion */
+    size_t n_sweeps;       /* overlap-removal sweeps run (0: none needed) */
+} vt_pack_info;
+
+/* Pack ceil(n_atoms_min / atoms per formula unit) formula units of comp (amounts scaled to the
+ * smallest integer formula: Li0.5La0.5TiO3 -> LiLaTi2O6) into a new cell, atoms grouped by
+ * element in the formula's order, positions wrapped, no velocities. info may be NULL.
+ * VT_EINVAL for bad options or a formula with no integer form (denominators above 1000),
+ * VT_ERANGE when the density is too high for the distances (phi > VT_PACK_PHI_MAX, or the cell
+ * narrower than the largest d_ii), VT_ENOCONV when overlap removal does not finish. */
+vt_status vt_pack(const vt_composition *comp, size_t n_atoms_min, const vt_pack_opts *opts,
+                  vt_cell **out, vt_pack_info *info);
 
 /* ---------------------------------------------------------------------------------------------
 ** Molecular dynamics and relaxation (src/md) -- section owned by the MD work.
 */
+
+/* ---------------------------------------------------------------------------------------------
+** Equations of state P(V) (src/workflow/eos.c), for the MPMorph volume search. V in A^3, P and
+** B0 in GPa. VT_EOS_BM3: third-order Birch-Murnaghan in its pressure form (3 or more points);
+** VT_EOS_POLY: least-squares quadratic in V (a line through two points), V0 its root nearest the
+** data. Both give V0 where P = 0 and B0 = -V dP/dV there.
+*/
+typedef enum vt_eos_kind { VT_EOS_BM3, VT_EOS_POLY } vt_eos_kind;
+typedef struct vt_eos {
+    vt_eos_kind kind;
+    double V0_A3;     /* volume at P = 0 */
+    double B0_GPa;    /* bulk modulus at V0 */
+    double B0_prime;  /* dB/dP at V0 (BM3; 4 for the polynomial) */
+    double poly[3];   /* VT_EOS_POLY: P = poly[0] + poly[1] w + poly[2] w^2, w = V / V0 - 1 */
+    double rms_GPa;   /* root-mean-square residual of the fit */
+} vt_eos;
+
+/* Fit n points (V_A3[i], P_GPa[i]). VT_ENOCONV when the fitted pressure never crosses zero or the
+ * fit does not converge, VT_EINVAL for too few points, VT_ERANGE for bad values. */
+vt_status vt_eos_fit(size_t n, const double *V_A3, const double *P_GPa, vt_eos_kind kind, vt_eos *out);
+/* Pressure (GPa) of the fitted law at V_A3. */
+double vt_eos_pressure(const vt_eos *e, double V_A3);
+
 
 #ifdef __cplusplus
 }

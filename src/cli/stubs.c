@@ -9,7 +9,6 @@
         (void)cmd, (void)a;                                                                      \
         return cli_usage_error("%s: not built yet", what);                                       \
     }
-CLI_STUB(cli_pack, cli_pack_opts, "pack")
 CLI_STUB(cli_md, cli_md_opts, "md")
 CLI_STUB(cli_relax, cli_relax_opts, "relax")
 CLI_STUB(cli_calc, cli_calc_opts, "calc")

@@ -9,6 +9,8 @@
 **   place for them. Values may be "quoted" (backslash escapes), {braced} or bare; a key without
 **   "=" (an ASE flag) has an empty value.
 **   Writer: species, pos, then vel and image when the cell has them, pbc="T T T"; numbers exact.
+**   One frame at a time through vt_extxyz_write_frame() (also used by io/trajout.c, which adds
+**   step= and time_fs= keys).
 **   ASE itself writes positions with 8 decimals, so its files carry 1e-8 A.
 */
 #include <stddef.h>
@@ -271,16 +273,19 @@ vt_status vt_extxyz_read(vt_lines *r, const vt_read_opts *o, vt_traj *t)
 /* ---------------------------------------------------------------------------------------------
 ** Writer
 */
-static void write_frame(vt_text *out, const vt_cell *c)
+vt_status vt_extxyz_write_frame(vt_text *out, const vt_cell *c, size_t frame_no, const char *extra_keys)
 {
     char num[32];
+    for (size_t i = 0; i < c->n_atoms; i++)
+        if (!vt_element_by_Z(c->Z[i]))
+            VT_FAIL(VT_EINVAL, "frame %zu: atom %zu has Z = %d, no element", frame_no, i + 1, c->Z[i]);
     vt_text_printf(out, "%zu\nLattice=\"", c->n_atoms);
     for (int i = 0; i < 9; i++) {
         vt_shortest(c->lattice[i / 3][i % 3], num);
         vt_text_printf(out, "%s%s", i ? " " : "", num);
     }
-    vt_text_printf(out, "\" Properties=species:S:1:pos:R:3%s%s pbc=\"T T T\"\n", c->vel ? ":vel:R:3" : "",
-                   c->image ? ":image:I:3" : "");
+    vt_text_printf(out, "\" Properties=species:S:1:pos:R:3%s%s %s%spbc=\"T T T\"\n", c->vel ? ":vel:R:3" : "",
+                   c->image ? ":image:I:3" : "", extra_keys ? extra_keys : "", extra_keys ? " " : "");
     for (size_t i = 0; i < c->n_atoms; i++) {
         vt_text_printf(out, "%s", vt_element_by_Z(c->Z[i])->symbol);
         for (int k = 0; k < 3; k++) vt_text_num(out, c->pos[i][k]);
@@ -288,16 +293,11 @@ static void write_frame(vt_text *out, const vt_cell *c)
         for (int k = 0; c->image && k < 3; k++) vt_text_printf(out, " %d", c->image[i][k]);
         vt_text_printf(out, "\n");
     }
+    return VT_OK;
 }
 
 vt_status vt_extxyz_write(vt_text *out, const vt_cell *const *frames, size_t n_frames)
 {
-    for (size_t k = 0; k < n_frames; k++) {
-        const vt_cell *c = frames[k];
-        for (size_t i = 0; i < c->n_atoms; i++)
-            if (!vt_element_by_Z(c->Z[i]))
-                VT_FAIL(VT_EINVAL, "frame %zu: atom %zu has Z = %d, no element", k + 1, i + 1, c->Z[i]);
-        write_frame(out, c);
-    }
+    for (size_t k = 0; k < n_frames; k++) VT_TRY(vt_extxyz_write_frame(out, frames[k], k + 1, NULL));
     return VT_OK;
 }

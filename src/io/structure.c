@@ -3,8 +3,9 @@
 ** them) and the public entry points vt_structure_read/write, vt_traj_read/write and
 ** vt_lammps_data_read. A format is chosen by name or, when none is given, by file name: the
 ** extension first, then the start of the name (POSCAR, CONTCAR, XDATCAR), case-insensitively.
-** Formats: io/vasp.c, io/extxyz.c, io/lammps.c, io/pmgjson.c, io/cif.c. Tests:
-** tests/io/test_structure_io.c, tests/io/oracle_io.sh, fuzz/fuzz_{poscar,xdatcar,extxyz,lammps,pmgjson}.c.
+** Formats: io/vasp.c, io/extxyz.c, io/lammps.c, io/pmgjson.c, io/cif.c, io/vtraj.c. Tests:
+** tests/io/test_structure_io.c, tests/io/oracle_io.sh, tests/io/test_trajout.c,
+** fuzz/fuzz_{poscar,xdatcar,extxyz,lammps,pmgjson,vtraj}.c.
 */
 #include <errno.h>
 #include <string.h>
@@ -29,9 +30,10 @@ static const format formats[] = {
     {"lammps-data", {".data", ".lmp"}, {NULL}, vt_lammps_read, vt_lammps_write, 0},
     {"pmg-json", {".json"}, {NULL}, vt_pmgjson_read, vt_pmgjson_write, 0},
     {"cif", {".cif"}, {NULL}, NULL, vt_cif_write, 0},
+    {"vtraj", {".vtraj"}, {NULL}, vt_vtraj_read, vt_vtraj_write, 1},
 };
 #define N_FORMATS (sizeof formats / sizeof formats[0])
-#define FORMAT_NAMES "poscar, xdatcar, extxyz, lammps-data, pmg-json, cif"
+#define FORMAT_NAMES "poscar, xdatcar, extxyz, lammps-data, pmg-json, cif, vtraj"
 
 static int has_suffix(const char *s, const char *suffix)
 {
@@ -65,6 +67,14 @@ static vt_status find_format(const char *path, const char *name, const format **
             return VT_OK;
         }
     VT_FAIL(VT_EINVAL, "unknown structure format '%.40s' (known: " FORMAT_NAMES ")", name);
+}
+
+vt_status vt_structure_format_name(const char *path, const char *format_name, const char **name)
+{
+    const format *fmt;
+    VT_TRY(find_format(path, format_name, &fmt));
+    *name = fmt->name;
+    return VT_OK;
 }
 
 vt_status vt_traj_read_stream(FILE *f, const char *name, const char *format_name, const vt_read_opts *o,
