@@ -12,6 +12,3 @@
 VT_STUB(vt_calc_open_pair, "pair")
 VT_STUB(vt_calc_open_pmmcs, "pmmcs")
 VT_STUB(vt_calc_open_m3gnet, "m3gnet")
-VT_STUB(vt_calc_open_xtb, "xtb")
-VT_STUB(vt_calc_open_cp2k, "cp2k")
-VT_STUB(vt_calc_open_ipi, "ipi")
