@@ -628,6 +628,161 @@ vt_status vt_eos_fit(size_t n, const double *V_A3, const double *P_GPa, vt_eos_k
 double vt_eos_pressure(const vt_eos *e, double V_A3);
 
 
+/* ---------------------------------------------------------------------------------------------
+** Trajectory analysis (src/analysis/msd.c, rdf.c, arrhenius.c; `vitrum analyze`, `vitrum rdf`,
+** `vitrum arrhenius`) -- section owned by the analysis work. Docs: docs/analysis.md.
+** Units: time fs, lengths Angstrom, MSD A^2, D cm^2/s (1 A^2/fs = 0.1 cm^2/s), conductivity
+** mS/cm, T K, charge e.
+**
+** Diffusion follows pymatgen-analysis-diffusion's DiffusionAnalyzer (Ong et al., Energy Environ.
+** Sci. 6, 148 (2013)), computed by FFT over every time origin instead of lag by lag:
+**  - displacements: frame to frame by the minimum image in fractional coordinates (or exactly
+**    from image counts when the frames carry them), disp(t) = F(t) L(t) with F the cumulative
+**    fractional displacement and L(t) the lattice of frame t (pymatgen's rule for NPT);
+**  - drift: the mean displacement of the other species' atoms is subtracted (pymatgen); where
+**    there is no other species vitrum subtracts the centre-of-mass drift instead (pymatgen fails);
+**  - MSD(k) of lag k frames: averaged over the ions and over the time origins of the mode; D from
+**    a least-squares line MSD = 6 D t + c over the mode's fit window (per direction: 2 D t).
+*/
+typedef enum vt_msd_mode {
+    VT_MSD_MAX = 0,  /* smoothed="max": all N - k origins of every lag; fit lags from
+                        floor(min_fit_fs / dt_fs) up to min(n_ions N / min_obs, N) (exclusive),
+                        stride max(1, span / max_fit_points), weights 1/t */
+    VT_MSD_CONSTANT, /* smoothed="constant": origins 0..avg_nsteps-1 for every lag k < N -
+                        avg_nsteps; unweighted fit over all those lags */
+    VT_MSD_NONE      /* smoothed=False: origin frame 0 only; unweighted fit over all N lags */
+} vt_msd_mode;
+
+typedef enum vt_drift {
+    VT_DRIFT_FRAMEWORK = 0, /* mean displacement of the atoms not of the species (pymatgen); the
+                               centre of mass of all atoms when every atom is of the species */
+    VT_DRIFT_COM,           /* mass-weighted centre of mass of all atoms */
+    VT_DRIFT_NONE
+} vt_drift;
+
+typedef struct vt_diffusion_opts {
+    double dt_fs;          /* time between frames, fs (MD step x steps between frames); required */
+    vt_msd_mode mode;      /* default VT_MSD_MAX */
+    vt_drift drift;        /* default VT_DRIFT_FRAMEWORK */
+    size_t min_obs;        /* MAX: default 30 (pymatgen) */
+    size_t avg_nsteps;     /* CONSTANT: time origins, default 1000 (pymatgen) */
+    double min_fit_fs;     /* MAX: start of the fit window, fs; default 1000 (pymatgen's fixed 1 ps) */
+    size_t max_fit_points; /* MAX: about this many lags fitted; default 200 (pymatgen) */
+    double T_K;            /* temperature for the conductivity, K; NaN (default): none */
+    double charge_e;       /* ion charge, e; NaN (default): +1 for group 1, +2 for group 2, else
+                              no conductivity (pymatgen guesses from the outer shell) */
+} vt_diffusion_opts;
+
+vt_diffusion_opts vt_diffusion_opts_default(void);
+
+/* Diffusion of one species. */
+typedef struct vt_diffusion {
+    int Z;                    /* the species */
+    size_t n_ions;            /* its atoms */
+    double dt_fs;             /* time between frames */
+    size_t n_lags;            /* MSD at lags k = 0..n_lags-1, t = k dt_fs */
+    double *msd_A2;           /* n_lags, A^2 (every lag, not only the fitted ones) */
+    double (*msd_xyz_A2)[3];  /* n_lags Cartesian components, A^2 (they sum to msd_A2) */
+    size_t fit_first, fit_stop, fit_stride; /* lags fitted: fit_first, + fit_stride, ... < fit_stop */
+    vt_estimate D;            /* slope / 6, cm^2/s; sigma = standard error of the mean of the same
+                                 fit done ion by ion (ions taken as independent; NaN for 1 ion) */
+    vt_estimate D_xyz[3];     /* per Cartesian direction: slope / 2, cm^2/s, same sigma rule */
+    double D_sigma_pmg;       /* pymatgen's diffusivity_std_dev (from the fit's residuals; far
+                                 below the real error when all origins are used), cm^2/s */
+    double D_xyz_sigma_pmg[3];
+    double msd_intercept_A2;  /* intercept of the total-MSD fit, A^2 */
+    double charge_e;          /* charge used for the conductivity (NaN: none) */
+    vt_estimate sigma_mS_cm;  /* Nernst-Einstein conductivity with Haven ratio 1, mS/cm; NaN when
+                                 no T or charge; volume of frame 0 */
+} vt_diffusion;
+
+/* Diffusion of the atoms with atomic number Z in trajectory t (>= 2 frames; every frame the same
+ * atoms). VT_EINVAL for bad options or a Z not in the trajectory, VT_ERANGE when the mode's fit
+ * window holds fewer than 3 lags (too short a run), VT_ENOMEM. */
+vt_status vt_diffusion_compute(const vt_traj *t, int Z, const vt_diffusion_opts *opts,
+                               vt_diffusion **out);
+void vt_diffusion_free(vt_diffusion *d);
+/* Nernst-Einstein conductivity (mS/cm) of n_ions ions of charge charge_e (e) with diffusivity
+ * D_cm2_s in volume_A3 at T_K: sigma = n q^2 D / (V kB T), Haven ratio 1. */
+double vt_nernst_einstein_mS_cm(double D_cm2_s, size_t n_ions, double volume_A3, double charge_e,
+                                double T_K);
+
+/* Arrhenius helpers (the fit itself: vt_arrhenius_fit above). D0 = exp(lnD0) with sigma
+ * D0 sigma(lnD0), in the unit of the D fitted. */
+vt_estimate vt_arrhenius_D0(const vt_arrhenius *fit);
+
+/* A table of diffusivities: CSV with a header naming its columns, in any order:
+ *   T_K (required), D_cm2_s (required, > 0), sigma_cm2_s (optional, > 0), label (optional: a
+ *   formula or run name; rows with the same label form one Arrhenius series).
+ * Blank lines and lines starting with '#' are skipped; unknown or repeated columns, ragged rows,
+ * non-numbers and non-positive values are VT_EPARSE "path:line: column: ...". */
+typedef struct vt_dtable {
+    size_t n;             /* rows */
+    char **label;         /* n labels, or NULL without a label column */
+    double *T_K;          /* n temperatures, K */
+    double *D_cm2_s;      /* n diffusivities, cm^2/s */
+    double *sigma_cm2_s;  /* n 1-sigma errors, cm^2/s, or NULL without that column */
+} vt_dtable;
+vt_status vt_dtable_read(const char *path, vt_dtable **out);
+void vt_dtable_free(vt_dtable *t);
+
+/* Partial radial distribution functions g_ab(r), averaged over frames (each frame normalised by
+ * its own volume), counted over every periodic image within r_max (exact beyond half the box).
+ *   g_ab(r_k) = n_ab(k) / (N_a (N_b / V) V_k),  V_k = exact volume of bin k's spherical shell,
+ * n_ab(k) the number of (a atom, b atom or image) pairs in bin k, an atom never with itself.
+ * Grids (docs/analysis.md):
+ *   VT_RDF_POINTS  the paper's CSVs and pymatgen-analysis-diffusion: points r_k = k dr, k =
+ *                  0..r_max/dr, bin k = [r_k - dr/2, r_k + dr/2) (the r = 0 bin is a small sphere)
+ *   VT_RDF_BINS    ASE's get_rdf: bins [k dr, (k + 1) dr), k < r_max/dr, reported at centres
+ * Running coordination numbers cn_ab(r_k) = mean number of b atoms within the upper edge of bin k
+ * of an a atom. Smoothing (optional) is a Gaussian filter of g over the grid (truncated at 4
+ * sigma, mirrored at the ends) as pymatgen's RadialDistributionFunctionFast sigma does;
+ * coordination numbers are never smoothed. */
+typedef enum vt_rdf_grid { VT_RDF_POINTS = 0, VT_RDF_BINS } vt_rdf_grid;
+
+typedef struct vt_rdf_opts {
+    double r_max_A;      /* default 10 */
+    double dr_A;         /* default 0.1; r_max / dr must be a whole number */
+    vt_rdf_grid grid;    /* default VT_RDF_POINTS */
+    double smooth_A;     /* Gaussian filter width, A; default 0 (none) */
+    size_t first_frame;  /* frames used: first_frame, + stride, ...; default 0 */
+    size_t stride;       /* default 1 */
+} vt_rdf_opts;
+
+vt_rdf_opts vt_rdf_opts_default(void);
+
+typedef struct vt_rdf {
+    size_t n_r;               /* grid points */
+    double *r_A;              /* n_r, Angstrom */
+    size_t n_species;         /* elements in order of first appearance in the frames */
+    int Z[VT_MAX_SPECIES];
+    size_t count[VT_MAX_SPECIES]; /* atoms of each */
+    size_t n_pairs;           /* n_species (n_species + 1) / 2, ordered (0,0), (0,1), .., (1,1), .. */
+    int (*pair)[2];           /* n_pairs species indices a <= b */
+    double *g;                /* n_pairs x n_r, pair-major */
+    double *cn;               /* n_pairs x n_r, b around a */
+    size_t n_frames;          /* frames averaged */
+} vt_rdf;
+
+/* VT_EINVAL for bad options or no frame selected, VT_ERANGE for a singular cell or more than
+ * VT_MAX_SPECIES elements, VT_ENOMEM. */
+vt_status vt_rdf_compute(const vt_traj *t, const vt_rdf_opts *opts, vt_rdf **out);
+void vt_rdf_free(vt_rdf *r);
+/* Write the paper's CSV layout: header ",A-B,...,r" (pairs as in vt_rdf, element symbols), rows
+ * "k,g...,r_k" with shortest round-trip numbers; atomic. */
+vt_status vt_rdf_write_csv(const vt_rdf *r, const char *path);
+/* First peak of g_ab (its largest value before g falls below 1 again after exceeding it), the
+ * first minimum after it, and cn_ab there; NaN when g never exceeds 1. */
+typedef struct vt_rdf_shell { double r_peak_A, g_peak, r_min_A, cn; } vt_rdf_shell;
+vt_rdf_shell vt_rdf_first_shell(const vt_rdf *r, size_t pair);
+/* The paper's agreement statistic of two RDF CSVs (the paper's layout): the pair columns found in
+ * both files (matched by name, "B-A" = "A-B"; every pair column of one must be in the other) are
+ * concatenated and R^2 = 1 - SSE / SST with the first file as truth. The r columns must agree
+ * (to 1e-9 A). VT_EPARSE naming file, line and column for a malformed file, VT_EINVAL for
+ * mismatched pairs or grids. n_pairs (may be NULL) gets the pairs compared. */
+vt_status vt_rdf_compare_csv(const char *truth_path, const char *other_path, double *r2,
+                             size_t *n_pairs);
+
 #ifdef __cplusplus
 }
 #endif

@@ -66,4 +66,9 @@ int cli_md(const cli_cmd *cmd, cli_args *a);
 int cli_relax(const cli_cmd *cmd, cli_args *a);
 int cli_calc(const cli_cmd *cmd, cli_args *a);
 extern const cli_opt cli_pack_opts[], cli_md_opts[], cli_relax_opts[], cli_calc_opts[];
+/* Trajectory analysis: cmd_analyze.c (analyze, arrhenius, rdf). */
+int cli_analyze(const cli_cmd *cmd, cli_args *a);
+int cli_arrhenius(const cli_cmd *cmd, cli_args *a);
+int cli_rdf(const cli_cmd *cmd, cli_args *a);
+extern const cli_opt cli_analyze_opts[], cli_arrhenius_opts[], cli_rdf_opts[];
 #endif

@@ -20,6 +20,15 @@ static const cli_cmd commands[] = {
      "FIRE relaxation of positions and optionally the cell", cli_relax_opts, 0, 0, cli_relax},
     {"calc", "--calc NAME STRUCTURE", "energy (eV), forces (eV/A) and stress (GPa) of a structure",
      cli_calc_opts, 1, 1, cli_calc},
+    {"analyze", "TRAJ --dt FS [--species EL] [--temp T] [--mode max|constant|none] [--plot DIR] [--format table|json]",
+     "diffusivity (MSD by FFT, pymatgen's modes) per species, conductivity and RDF summary of a trajectory",
+     cli_analyze_opts, 1, 1, cli_analyze},
+    {"arrhenius", "FILE [--at T,...] [--plot DIR] [--format table|json]",
+     "Arrhenius fits (Ea, D0, R^2, D at any T) of a CSV table T_K,D_cm2_s[,sigma_cm2_s][,label]",
+     cli_arrhenius_opts, 1, 1, cli_arrhenius},
+    {"rdf", "TRAJ --out FILE [--rmax 10] [--dr 0.1] | compare A.csv B.csv",
+     "partial RDFs in the paper's CSV layout, or the paper's R^2 between two RDF CSVs (A = truth)",
+     cli_rdf_opts, 1, 3, cli_rdf},
 };
 
 static const cli_cmd ml_commands[] = {
