@@ -783,6 +783,56 @@ vt_rdf_shell vt_rdf_first_shell(const vt_rdf *r, size_t pair);
 vt_status vt_rdf_compare_csv(const char *truth_path, const char *other_path, double *r2,
                              size_t *n_pairs);
 
+/* ---------------------------------------------------------------------------------------------
+** Structural features (src/analysis/structfeat.c; `vitrum features --structure FILE`) -- section
+** owned by the structural-features work. Docs, with every formula: docs/features.md.
+** The paper's 21 structural columns of Table 1 (after Sendek et al., Energy Environ. Sci. 10, 306
+** (2017), SI), computed from a periodic cell over every periodic image. Units: AAV, VPA in A^3;
+** AASD, LASD, LLSD, SLPW, SLPW_pp in Angstrom; everything else dimensionless (counts, Pauling
+** electronegativities and their differences, packing fractions).
+**   bonds      atom pairs (any image, an atom with its own images too) with d <= cutoff_A (4 A)
+**   "anion"    the element whose symbol sorts last (the paper's code: VPA, AASD, AFC, LASD), or
+**              the most electronegative non-Li element (VT_ANION_ELECTRONEGATIVE)
+** A feature with nothing to average (no bond for LBI, SBI; no obstacle near any Li path) is NaN.
+*/
+#define VT_N_STRUCTFEAT 21
+
+typedef enum vt_anion_rule {
+    VT_ANION_ALPHABETICAL = 0, /* the symbol that sorts last ("Si" in Li2Si2Os, "Li" in LiF): what
+                                  the paper's table used; the default */
+    VT_ANION_ELECTRONEGATIVE   /* the non-Li element of highest Pauling electronegativity (ties:
+                                  the symbol that sorts last): the chemically right choice */
+} vt_anion_rule;
+
+typedef struct vt_structfeat_opts {
+    double cutoff_A;        /* bond cutoff, Angstrom; default 4 (the paper's neighbour counts) */
+    vt_anion_rule anion;    /* default VT_ANION_ALPHABETICAL */
+    double path_radius_A;   /* SLPW, SLPW_pp, SLPE obstacles: > 0 (default 3): the atoms within this
+                               distance (Angstrom) of the Li, measured to the line through it and
+                               its nearest Li (reproduces the table); 0: Sendek's path, the atoms
+                               between the two Li (docs/features.md) */
+    int paper_bond_stats;   /* 1: LBI = sum / (n - 1) and SDLI = sqrt(sum (x - LBI)^2 / (n - 1))
+                               over the n Li bonds, as the paper's table has them (they then
+                               depend on the cell size, as 1/n); 0 (default): mean and population
+                               standard deviation */
+    size_t first_frame;     /* trajectories: frames first_frame, + stride, ...; default 0 */
+    size_t stride;          /* default 1 */
+} vt_structfeat_opts;
+
+vt_structfeat_opts vt_structfeat_opts_default(void);
+/* Column names in the paper's order (its feature_target.dat header); static strings. */
+const char *const *vt_structfeat_names(void);
+/* All 21 features of one cell (opts NULL: defaults). VT_EINVAL for bad options, VT_ERANGE for a
+ * cell without Li or without a non-Li atom, an element without a Pauling electronegativity, or a
+ * singular lattice; VT_ENOMEM. */
+vt_status vt_structfeat_compute(const vt_cell *c, const vt_structfeat_opts *opts,
+                                double out[VT_N_STRUCTFEAT]);
+/* Each feature averaged over the selected frames of t: value = mean of the per-frame values,
+ * sigma = their sample standard deviation (0 for one frame). VT_EINVAL when no frame is
+ * selected; otherwise as vt_structfeat_compute(), the message naming the frame. */
+vt_status vt_structfeat_traj(const vt_traj *t, const vt_structfeat_opts *opts,
+                             vt_estimate out[VT_N_STRUCTFEAT]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,8 +6,9 @@
 #include "cli.h"
 
 static const cli_cmd commands[] = {
-    {"features", "FORMULA... [--format table|csv|json]",
-     "the paper's 21 compositional features of each formula", cli_features_opts, 1, CLI_MAX_POS, cli_features},
+    {"features", "FORMULA... | --structure FILE [--format table|csv|json]",
+     "the paper's 21 compositional features of each formula, or all 42 of a structure or trajectory",
+     cli_features_opts, 0, CLI_MAX_POS, cli_features},
     {"predict", "FORMULA... [--temp LIST] [--model MODEL.json] [--format table|csv|json]",
      "D_Li(T) with 1-sigma from a formula alone (composition-only model shipped with vitrum)",
      cli_predict_opts, 1, CLI_MAX_POS, cli_predict},
