@@ -9,6 +9,4 @@
         (void)arg, (void)ops, (void)state, (void)settings;                                       \
         VT_FAIL(VT_ENOTSUP, "--calc %s: not built yet", what);                                   \
     }
-VT_STUB(vt_calc_open_pair, "pair")
-VT_STUB(vt_calc_open_pmmcs, "pmmcs")
 VT_STUB(vt_calc_open_m3gnet, "m3gnet")
