@@ -602,8 +602,151 @@ vt_status vt_pack(const vt_composition *comp, size_t n_atoms_min, const vt_pack_
                   vt_cell **out, vt_pack_info *info);
 
 /* ---------------------------------------------------------------------------------------------
-** Molecular dynamics and relaxation (src/md) -- section owned by the MD work.
+** Molecular dynamics and relaxation (src/md) -- section owned by the MD work. Docs: docs/md.md.
+** Units: positions Angstrom, velocities Angstrom/fs, time fs, masses amu (vt_element.mass_amu),
+** energies eV, temperatures K, pressure and stress GPa. Newton's law in these units:
+**     a [A/fs^2] = F [eV/A] / (m [amu] * VT_AMU_A2_PER_FS2_IN_EV)
+** Temperature T = 2 Ekin / (Nf kB) with Nf = 3N - 3: every run starts with zero total momentum
+** and every integrator keeps it zero (forces that sum to zero assumed). Pressure
+** P = -trace(stress)/3 + 2 Ekin / (3 V): the calculator's static stress plus the kinetic term.
 */
+/* 1 amu A^2/fs^2 in eV: 1.66053906660e-27 kg (CODATA 2018) x 1e-20 m^2 / 1e-30 s^2
+ * / 1.602176634e-19 J/eV (exact) = 103.642696527 eV */
+#define VT_AMU_A2_PER_FS2_IN_EV 103.642696526805
+
+typedef enum vt_thermostat {
+    VT_THERMOSTAT_NONE = 0, /* NVE: velocity Verlet */
+    VT_THERMOSTAT_NHC,      /* Nose-Hoover chain (Martyna, Tuckerman, Klein, Mol. Phys. 87, 1117 (1996)) */
+    VT_THERMOSTAT_CSVR,     /* canonical sampling through velocity rescaling (Bussi, Donadio,
+                               Parrinello, J. Chem. Phys. 126, 014101 (2007)) */
+    VT_THERMOSTAT_LANGEVIN  /* Langevin, BAOAB splitting (Leimkuhler, Matthews, AMRX 2013, 34) */
+} vt_thermostat;
+
+/* Where the starting velocities of a fresh run (not a resumed one) come from. The total momentum
+ * is removed in every case. */
+typedef enum vt_md_velocities {
+    VT_VEL_AUTO = 0, /* the cell's velocities when it has them, else Maxwell-Boltzmann */
+    VT_VEL_MB,       /* Maxwell-Boltzmann at T_start_K, rescaled to exactly T_start_K */
+    VT_VEL_KEEP,     /* the cell's (VT_EINVAL when it has none) */
+    VT_VEL_RESCALE   /* the cell's, rescaled to exactly T_start_K: an instant quench */
+} vt_md_velocities;
+
+/* One observation of a running simulation (vt_md_opts.observe). */
+typedef struct vt_md_frame {
+    uint64_t step;
+    double time_fs;
+    double T_K;           /* instantaneous temperature, K */
+    double T_target_K;    /* thermostat target at this step (NVE: T_start_K) */
+    double Epot_eV, Ekin_eV, Etot_eV;
+    double P_GPa;         /* NaN unless the stress was computed (steps that are multiples of log_every) */
+    double conserved_eV;  /* NVE: Etot; NHC: Etot + chain energy; CSVR, Langevin: Etot - heat added
+                             by the thermostat since step 0 */
+    const vt_cell *cell;  /* borrowed, the state at this step (positions unwrapped, image counts
+                             as at the start), valid during the call only */
+} vt_md_frame;
+
+typedef struct vt_md_opts {
+    double dt_fs;                /* time step, fs; default 2 */
+    uint64_t n_steps;            /* last step of the run (a resumed run ends at the same step); default 0 */
+    vt_thermostat thermostat;    /* default VT_THERMOSTAT_NONE (NVE) */
+    double T_start_K;            /* target at step 0 and temperature of new velocities, K; default NaN:
+                                    needed by thermostats and by MB / rescaled velocities */
+    double T_stop_K;             /* target at step n_steps, linear in between; NaN (default): T_start_K */
+    double tdamp_fs;             /* thermostat time, fs: NHC tau (Q1 = Nf kB T tau^2, Qj = kB T tau^2),
+                                    CSVR tau, Langevin 1/friction; default 100 */
+    int nhc_length;              /* thermostats in the chain, 1..10; default 3 */
+    int nhc_loops;               /* Trotter sub-steps per half step, 1..100; default 1 */
+    int nhc_order;               /* Suzuki-Yoshida weights per sub-step: 1, 3 or 5; default 3 */
+    vt_md_velocities velocities; /* default VT_VEL_AUTO */
+    uint64_t seed;               /* Maxwell-Boltzmann velocities and thermostat noise; default 1 */
+    /* Guards: the run stops with VT_EUNSTABLE and a message naming the step and the atoms. */
+    double min_distance_A;       /* no pair closer than this, A; default 0.5; 0 = off */
+    double T_max_K;              /* runaway limit, K; 0 (default): 10 x the largest of T_start_K,
+                                    T_stop_K and the starting temperature, at least 1000 K */
+    double max_move_A;           /* an atom moving farther in one step is lost, A; default 1 */
+    const char *last_good_path;  /* extxyz of the last good step, written when a guard trips; NULL:
+                                    none (borrowed) */
+    /* Output; NULL paths = none, all borrowed. Steps that are multiples of the interval are
+     * written, step 0 included. */
+    const char *traj_path;       /* streaming trajectory (vt_trajout_open) */
+    const char *traj_format;     /* "xdatcar", "extxyz" or "vtraj"; NULL: by file name */
+    uint64_t traj_every;         /* default 100 */
+    const char *log_path;        /* thermo log, text (format in docs/md.md) */
+    uint64_t log_every;          /* default 100 */
+    const char *checkpoint_path; /* written every checkpoint_every steps and at the end; when it
+                                    exists at the start, the run resumes from it */
+    uint64_t checkpoint_every;   /* default 1000 */
+    /* A resumed run is bit-identical to an uninterrupted one when the forces depend on the
+     * positions only. A calculator with a history (neighbour lists built at other steps sum in
+     * another order; SCF guesses) is made so by open_calc: after every checkpoint the run opens a
+     * fresh calculator through it and recomputes the forces, exactly as a run resumed from that
+     * checkpoint starts. The run frees the calculators it opened; the caller's calc is left
+     * alone. NULL (default): calc throughout. */
+    vt_status (*open_calc)(void *arg, vt_calc **out);
+    void *open_calc_arg;
+    /* Called at steps that are multiples of observe_every (step 0 of a fresh run included); a
+     * status other than VT_OK stops the run and is returned. NULL: none. */
+    vt_status (*observe)(void *arg, const vt_md_frame *f);
+    void *observe_arg;
+    uint64_t observe_every;      /* default 1 */
+} vt_md_opts;
+
+vt_md_opts vt_md_opts_default(void);
+
+typedef struct vt_md_summary {
+    uint64_t first_step;         /* 0, or the step the checkpoint resumed from */
+    uint64_t last_step;          /* n_steps on success */
+    int is_resumed;
+    double T_mean_K;             /* mean temperature over the steps run by this call (NaN: none) */
+    double Epot_eV, Ekin_eV;     /* at the last step */
+    double conserved_first_eV;   /* conserved quantity at first_step and at last_step */
+    double conserved_last_eV;
+} vt_md_summary;
+
+/* Run molecular dynamics of cell c with calculator calc up to step opts->n_steps. When
+ * opts->checkpoint_path exists the run resumes from it: the cell must hold the same atoms (count
+ * and Z) and the settings must be those the checkpoint was written with (VT_EINVAL names the
+ * first difference); trajectory and log are cut back to what the checkpoint recorded, so a run
+ * killed at any point and resumed writes the same bytes as one never stopped. On VT_OK c holds
+ * the final state wrapped into the cell, with velocities and image counts (arrays added when
+ * missing). On VT_EUNSTABLE (a guard tripped) c holds the last good step, also written to
+ * opts->last_good_path. summary may be NULL. Progress is not printed: use opts->observe. */
+vt_status vt_md_run(vt_cell *c, vt_calc *calc, const vt_md_opts *opts, vt_md_summary *summary);
+
+/* Maxwell-Boltzmann velocities at T_K (seeded), total momentum removed, rescaled to exactly T_K
+ * with Nf = 3N - 3; adds c->vel when missing. VT_EINVAL for fewer than 2 atoms or T_K < 0. */
+vt_status vt_md_maxwell_boltzmann(vt_cell *c, double T_K, uint64_t seed);
+/* Instantaneous temperature, K (2 Ekin / (Nf kB), Nf = 3N - 3); 0 without velocities. */
+double vt_md_temperature(const vt_cell *c);
+
+/* FIRE relaxation (Bitzek et al., PRL 97, 170201 (2006), with ASE's parameters) of the positions
+ * and, when relax_cell is set, of the cell through a deformation-gradient filter (as ASE's
+ * UnitCellFilter) towards the target pressure. */
+typedef struct vt_relax_opts {
+    double fmax_eV_A;       /* converged when every atom's force is below this, eV/A; default 0.01 */
+    double stress_tol_GPa;  /* and (relax_cell) every component of stress + P_target below this, GPa;
+                               default 0.01 */
+    uint64_t max_steps;     /* default 1000 */
+    int relax_cell;         /* default 0 */
+    double pressure_GPa;    /* target pressure with relax_cell, GPa; default 0 */
+    double max_move_A;      /* largest step of the combined coordinates, A; default 0.2 (ASE maxstep) */
+} vt_relax_opts;
+
+vt_relax_opts vt_relax_opts_default(void);
+
+typedef struct vt_relax_result {
+    uint64_t steps;         /* force evaluations made after the first */
+    int is_converged;
+    double energy_eV;       /* at the final structure */
+    double fmax_eV_A;       /* largest atomic force there, eV/A */
+    double stress_max_GPa;  /* largest |stress + P_target| component there (0 without relax_cell) */
+    double pressure_GPa;    /* static pressure -trace(stress)/3 there (NaN without stress) */
+} vt_relax_result;
+
+/* Relax c in place. Not converging within max_steps is not an error: result->is_converged is 0 and
+ * c holds the last structure. VT_EUNSTABLE for non-finite energies or forces. */
+vt_status vt_relax(vt_cell *c, vt_calc *calc, const vt_relax_opts *opts, vt_relax_result *result);
+
 
 /* ---------------------------------------------------------------------------------------------
 ** Equations of state P(V) (src/workflow/eos.c), for the MPMorph volume search. V in A^3, P and
