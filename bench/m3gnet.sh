@@ -1,0 +1,58 @@
+#!/bin/bash
+# bench/m3gnet.sh - speed of vitrum's native M3GNet (C, OpenBLAS, its own threads) against a PyTorch
+# implementation of the same model (bench/m3gnet_torch.py, Debian python3-torch, autograd forces),
+# in one run on the same machine, on a 102-atom Li2SiO3 liquid (packed at 2.3 g/cm^3, then 3000 K).
+#   vitrum: MD steps per second of `vitrum md` (one energy + forces evaluation per step; stress on
+#           log steps), neighbour list reused with its skin between steps.
+#   PyTorch: force evaluations per second (graph + energy + forces + stress by autograd) on randomly
+#           displaced copies of the same liquid.
+# Also compares the two as oracles: energy, forces and stress of the final liquid structure, vitrum
+# in float (production) and double precision against PyTorch (float32 network, float64 geometry).
+# Goals (issue 8): >= 10x PyTorch and >= 5 steps/s on 2 cores.
+# Env: VT_BIN (vitrum binary; default build/vitrum), THREADS (default 2), STEPS (default 200),
+#      TORCH_EVALS (default 5), VITRUM_M3GNET_DIR (model folder; default the shipped one).
+set -euo pipefail
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${VT_BIN:-$SRC/build/vitrum}
+THREADS=${THREADS:-2}
+STEPS=${STEPS:-200}
+TORCH_EVALS=${TORCH_EVALS:-5}
+MODEL=${VITRUM_M3GNET_DIR:-$SRC/models/m3gnet-mp-2021.2.8-pes}
+PY=/usr/bin/python3
+[ -x "$BIN" ] || { echo "bench/m3gnet.sh: no vitrum binary at $BIN (set VT_BIN)" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+"$BIN" pack Li2SiO3 --atoms 100 --density 2.3 --min-dist 1.6 --seed 3 --out "$tmp/packed.vasp" > /dev/null
+echo "cell: 102-atom Li2SiO3, 2.3 g/cm^3; machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# vitrum: STEPS steps of NVT MD at 3000 K (this also makes the liquid the rest of the bench uses)
+t0=$(date +%s.%N)
+"$BIN" md --in "$tmp/packed.vasp" --calc "m3gnet:dir=$MODEL,threads=$THREADS" --ensemble nvt --temp 3000 \
+    --steps "$STEPS" --dt 1 --log "$tmp/md.log" --log-every 100 --out "$tmp/liquid.vasp" > /dev/null
+t1=$(date +%s.%N)
+vt_rate=$($PY -c "print(($STEPS + 1) / ($t1 - $t0))")
+
+# PyTorch on the liquid
+$PY "$SRC/bench/m3gnet_torch.py" "$MODEL" "$tmp/liquid.vasp" --evals "$TORCH_EVALS" --threads "$THREADS" > "$tmp/torch.json"
+"$BIN" calc --calc "m3gnet:dir=$MODEL,threads=$THREADS" "$tmp/liquid.vasp" --format json > "$tmp/vt_float.json"
+"$BIN" calc --calc "m3gnet:dir=$MODEL,threads=$THREADS,precision=double" "$tmp/liquid.vasp" --format json > "$tmp/vt_double.json"
+
+$PY - "$tmp" "$vt_rate" "$THREADS" <<'EOF'
+import json, sys
+import numpy as np
+tmp, vt_rate, threads = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+t = json.load(open(f"{tmp}/torch.json"))
+for prec in ("float", "double"):
+    v = json.load(open(f"{tmp}/vt_{prec}.json"))
+    n = len(t["forces"])
+    dE = abs(v["energy_eV"] - t["energy_eV"])
+    dF = np.abs(np.array(v["forces_eV_A"]) - np.array(t["forces"])).max()
+    dS = np.abs(np.array(v["stress_GPa"]) - np.array(t["stress_GPa"])).max()
+    print(f"oracle, vitrum {prec:6s} vs PyTorch: E {v['energy_eV']:.6f} vs {t['energy_eV']:.6f} eV "
+          f"(|dE| {dE:.1e} eV = {dE / n:.1e} eV/atom), max |dF| {dF:.1e} eV/A, max |dsigma| {dS:.1e} GPa")
+torch_rate = 1.0 / t["seconds_per_eval"]
+print(f"PyTorch {t['torch']} ({threads} threads): {torch_rate:.3f} force evaluations/s")
+print(f"vitrum  ({threads} threads):            {vt_rate:.2f} MD steps/s (goal >= 5)")
+print(f"ratio vitrum / PyTorch: {vt_rate / torch_rate:.1f}x (goal >= 10x)")
+EOF
