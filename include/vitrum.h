@@ -976,6 +976,217 @@ vt_status vt_structfeat_compute(const vt_cell *c, const vt_structfeat_opts *opts
 vt_status vt_structfeat_traj(const vt_traj *t, const vt_structfeat_opts *opts,
                              vt_estimate out[VT_N_STRUCTFEAT]);
 
+/* ---------------------------------------------------------------------------------------------
+** Store (src/store; `vitrum db`) -- section owned by the store work. Docs: docs/store.md.
+** One schema (compositions, runs, structures, trajectory files, diffusivities, Arrhenius fits, RDF
+** tables, the paper's 42 features, models, predictions, provenance) on two back ends:
+**   url "postgresql://..." or "postgres://..."   PostgreSQL through libpq (a libpq connection URI)
+**   url "sqlite:PATH" or a plain PATH             an SQLite file, created when missing (WAL,
+**                                                 foreign keys on, 60 s busy timeout)
+** Opening migrates an older schema step by step (each step one transaction) and refuses a newer
+** one (VT_EDB). Every write runs in a transaction: the caller's (vt_store_begin) or its own, so a
+** process killed at any point leaves no partial record. Values always travel as parameters.
+** Units: T K, D and D0 cm^2/s (not the paper's D x 1000), Ea eV, lattice and positions Angstrom.
+** A vt_store is one connection: single-threaded; open one per thread or process.
+*/
+#define VT_STORE_SCHEMA_VERSION 1
+#define VT_STORE_DEFAULT_URL "vitrum.db"   /* the CLI's default: SQLite file in the current folder */
+
+typedef struct vt_store vt_store;
+
+/* Connect and bring the schema to VT_STORE_SCHEMA_VERSION. VT_EDB (message without SQL) when the
+ * server cannot be reached, the file is not a database, or its schema is newer than this code. */
+vt_status vt_store_open(const char *url, vt_store **out);
+void vt_store_close(vt_store *st);
+/* "sqlite" or "postgresql"; static. */
+const char *vt_store_backend(const vt_store *st);
+/* The schema version the database holds. */
+vt_status vt_store_schema_version(vt_store *st, int *version);
+
+/* An explicit write transaction (no nesting): the typed functions below join it. After a failing
+ * call inside it the caller must roll back. Rollback never fails (a lost connection aborts). */
+vt_status vt_store_begin(vt_store *st);
+vt_status vt_store_commit(vt_store *st);
+void vt_store_rollback(vt_store *st);
+
+/* A run: one composition through one schedule on one back end. */
+typedef struct vt_store_run {
+    const char *identifier;  /* unique name, 1..64 of [A-Za-z0-9._:+-]; NULL: none */
+    const char *formula;     /* composition as written; added to the compositions when new */
+    const char *backend;     /* calculator spec ("pmmcs", "cp2k"), or "paper" for imported tables */
+    const char *settings;    /* back-end settings text; NULL: "" */
+    uint64_t seed;           /* stored as a signed 64-bit integer (PostgreSQL has no unsigned) */
+    const char *schedule;    /* the schedule as text; NULL: "" */
+    const char *version;     /* vitrum version that made it; NULL: vt_version() */
+    const char *status;      /* "planned", "running", "done" or "failed"; NULL: "done" */
+    const char *created_at;  /* ISO 8601 UTC "2024-05-01T12:00:00Z"; NULL: now */
+    const char *updated_at;  /* same; NULL: created_at */
+} vt_store_run;
+
+/* VT_EINVAL for a bad identifier, formula or status, VT_EDB for a duplicate identifier. */
+vt_status vt_store_run_add(vt_store *st, const vt_store_run *run, int64_t *run_id);
+vt_status vt_store_run_set_status(vt_store *st, int64_t run_id, const char *status);
+/* Diffusivity of element Z at T_K in a run, cm^2/s (sigma NaN: unknown). One per (run, Z, T). */
+vt_status vt_store_diffusivity_add(vt_store *st, int64_t run_id, int Z, double T_K, vt_estimate D_cm2_s);
+/* Arrhenius fit of element Z in a run: Ea (eV) and D0 (cm^2/s), sigmas NaN when unknown. */
+vt_status vt_store_arrhenius_add(vt_store *st, int64_t run_id, int Z, vt_estimate Ea_eV, vt_estimate D0_cm2_s);
+/* Feature values at T_K (names among the paper's 42, vt_feature_known(); values finite). */
+vt_status vt_store_features_add(vt_store *st, int64_t run_id, double T_K, size_t n, const char *const *names,
+                                const double *values);
+/* A structure of a run at T_K, frame number frame (>= 0), with its OPTIMADE formula fields. */
+vt_status vt_store_structure_add(vt_store *st, int64_t run_id, double T_K, int64_t frame, const vt_cell *c,
+                                 int64_t *structure_id);
+/* The structure back, bit for bit (velocities when stored). VT_EINVAL when there is no such id. */
+vt_status vt_store_structure_get(vt_store *st, int64_t structure_id, vt_cell **out);
+/* A reference to a trajectory file: its path as given, format name, size and SHA-256 now. */
+vt_status vt_store_trajectory_add(vt_store *st, int64_t run_id, double T_K, const char *path, const char *format);
+/* An RDF table at T_K: n_cols column names (first "r", then pairs "A-B") and n_r rows of n_cols
+ * numbers, row-major (r in Angstrom, g dimensionless). One per (run, T). */
+vt_status vt_store_rdf_add(vt_store *st, int64_t run_id, double T_K, size_t n_cols, const char *const *columns,
+                           size_t n_r, const double *data);
+/* A trained model file (vt_model_save JSON), stored whole with its SHA-256 under a unique name. */
+vt_status vt_store_model_add(vt_store *st, const char *name, const char *path, int64_t *model_id);
+/* A model's prediction for a composition at T_K, cm^2/s. */
+vt_status vt_store_prediction_add(vt_store *st, int64_t model_id, const char *formula, double T_K,
+                                  vt_estimate D_cm2_s);
+/* A provenance note (key = value) on a record: entity "run", "model" or "structure" and its id. */
+vt_status vt_store_provenance_add(vt_store *st, const char *entity, int64_t entity_id, const char *key,
+                                  const char *value);
+
+/* Parameterised reads for servers (OPTIMADE filters become SQL with '?' placeholders and values
+ * here; tables and columns in docs/store.md). Values are typed; text and blobs are borrowed. */
+typedef enum vt_sql_type { VT_SQL_NULL = 0, VT_SQL_INT, VT_SQL_REAL, VT_SQL_TEXT, VT_SQL_BLOB } vt_sql_type;
+typedef struct vt_sql_value {
+    vt_sql_type type;
+    int64_t i;               /* VT_SQL_INT */
+    double r;                /* VT_SQL_REAL */
+    const char *text;        /* VT_SQL_TEXT, NUL-terminated */
+    const void *blob;        /* VT_SQL_BLOB, n_bytes bytes */
+    size_t n_bytes;
+} vt_sql_value;
+vt_sql_value vt_sql_int(int64_t v);
+vt_sql_value vt_sql_real(double v);     /* NaN is stored as NULL */
+vt_sql_value vt_sql_text(const char *s); /* NULL s: SQL NULL */
+vt_sql_value vt_sql_blob(const void *p, size_t n_bytes);
+
+typedef struct vt_store_rows vt_store_rows;
+/* Run one statement (one, never several) with n_params values bound to its '?' placeholders, in
+ * order. Results are copied into *out (NULL: discarded). SQL errors are VT_EDB with the server's
+ * one-line reason. */
+vt_status vt_store_query(vt_store *st, const char *sql, size_t n_params, const vt_sql_value *params,
+                         vt_store_rows **out);
+size_t vt_store_rows_count(const vt_store_rows *r);
+size_t vt_store_rows_cols(const vt_store_rows *r);
+const char *vt_store_rows_name(const vt_store_rows *r, size_t col);
+/* A cell; borrowed, valid until vt_store_rows_free(). Integers may come back as VT_SQL_INT or,
+ * from PostgreSQL NUMERIC results, VT_SQL_REAL: use vt_store_rows_real() for numbers. */
+const vt_sql_value *vt_store_rows_get(const vt_store_rows *r, size_t row, size_t col);
+double vt_store_rows_real(const vt_store_rows *r, size_t row, size_t col);  /* NaN for NULL/text */
+void vt_store_rows_free(vt_store_rows *r);
+
+/* Rows per table. */
+typedef struct vt_store_counts {
+    int64_t compositions, runs, structures, trajectories, diffusivities, arrhenius, features, rdfs,
+        models, predictions, provenance, imports;
+} vt_store_counts;
+vt_status vt_store_counts_get(vt_store *st, vt_store_counts *out);
+
+/* Import a file in one transaction (on any error nothing is written; VT_EPARSE/VT_EINVAL name
+ * file and field). format: "table" (the paper's feature_target.dat or its CSV, vt_dataset_read:
+ * one run per formula, identifier = formula, D = D x 1000 / 1000) or "mpcontribs" (JSON, see
+ * docs/store.md); NULL: by extension (.json -> mpcontribs, else table). *n_runs may be NULL. */
+vt_status vt_store_import(vt_store *st, const char *path, const char *format, size_t *n_runs);
+/* Export everything, atomically. format: "mpcontribs" (JSON), "table" (CSV in the feature-table
+ * layout: rows with D_Li and the features, D x 1000) or "extxyz" (every structure, with keys
+ * run=, T_K=, frame=); NULL: by extension (.json, .csv, .xyz/.extxyz). Numbers are printed with
+ * the fewest digits that read back exactly: import -> export -> import -> export is
+ * byte-identical. *n_items (runs, rows or structures) may be NULL. */
+vt_status vt_store_export(vt_store *st, const char *path, const char *format, size_t *n_items);
+
+/* ---------------------------------------------------------------------------------------------
+** The melt-quench workflow (src/workflow/run.c; `vitrum run`). Docs: docs/run.md.
+** Stages, each an NVT run (Nose-Hoover chain) in its own folder of the run directory:
+**   melt/eos-K          volume search at melt_T_K: the packed cell scaled by each volume_scales[K],
+**                       more volumes toward V0 while the P(V) fit's V0 is outside the sampled range
+**   melt/converge-J     runs at V0 until |<P>| / B0 <= volume_tol and the energy no longer drifts
+**   melt/production     production_ps at V0 (trajectory every traj_every steps: traj.vtraj)
+**   T<T>/...            the same for each T_K[i], from the last melt frame quenched instantly
+**   <coldest>/amorphous-K  frames of the coldest production run, one every amorphous_every_ps,
+**                       relaxed with their cell: the amorphous-limit energy
+** The analysis of the production trajectories (D, RDFs, features, Arrhenius) and the database
+** records are made by `vitrum run` above this layer (src/cli/run_report.c).
+** Means are over the second half of each run. A stage is done when its result.json exists; a run
+** restarted on the same directory with the same settings resumes, bit for bit.
+*/
+#define VT_RUN_MAX_T 16
+#define VT_RUN_MAX_SCALES 16
+#define VT_RUN_MAX_VOLUME_RUNS 100
+
+typedef struct vt_run_schedule {
+    size_t n_atoms_min;        /* atoms at least (whole formula units); paper: 100 */
+    double density_g_cm3;      /* starting density; 0: estimated from elemental volumes */
+    double pack_min_dist_A;    /* no pair closer in the packed cell, A; 2 (PACKMOL's tolerance in
+                                  MPMorph), besides the covalent-radius rule of vt_pack */
+    double dt_fs;              /* 2 */
+    double melt_T_K;           /* 5000 */
+    size_t n_T;                /* temperatures after the melt (paper: 1000, 1500, 2000, 2500 K) */
+    double T_K[VT_RUN_MAX_T];
+    size_t n_scales;           /* starting volumes of the search, times the current volume */
+    double volume_scales[VT_RUN_MAX_SCALES]; /* paper (Methods): 0.8, 1.0, 1.2 */
+    vt_eos_kind eos;           /* P(V) law; BM3 */
+    int max_volume_runs;       /* EOS + convergence runs per temperature; 20 */
+    double eos_ps, converge_ps, production_ps; /* run lengths, ps: 4, 4, 20 */
+    double volume_tol;         /* converged when |<P>| / B0 <= this (relative volume); 0.01 */
+    double energy_drift_tol_eV_atom_ps; /* and |dEpot/dt| per atom below this (or 3 sigma); 1e-3 */
+    int amorphous_frames;      /* frames relaxed for the amorphous limit; 10 */
+    double amorphous_every_ps; /* one every 2 ps */
+    uint64_t traj_every, log_every, checkpoint_every; /* steps: 10, 10, 500 */
+    double tdamp_fs;           /* Nose-Hoover time constant, fs: 100 */
+    uint64_t seed;             /* 1 */
+} vt_run_schedule;
+
+/* The paper's schedule, and a short one for tests and laptops (24 atoms, 1500 and 2500 K, runs of
+ * 0.4 ps and a 2 ps production). */
+vt_run_schedule vt_run_schedule_paper(void);
+vt_run_schedule vt_run_schedule_quick(void);
+
+typedef struct vt_run_stage_result {
+    char label[32];            /* "melt", "T1000" */
+    double T_K;                /* target */
+    double V0_A3, B0_GPa;      /* volume at P = 0 and bulk modulus of the P(V) fit */
+    double P_GPa;              /* mean pressure of the last convergence run */
+    int volume_runs;           /* EOS + convergence runs it took */
+    double density_g_cm3;      /* of the production cell */
+    double T_mean_K, P_mean_GPa, Epot_eV_atom; /* production means (second half) */
+    char traj_path[4400];      /* production trajectory (vtraj) */
+} vt_run_stage_result;
+
+typedef struct vt_run_result {
+    size_t n_atoms;
+    size_t n_stages;           /* melt first, then each T in schedule order */
+    vt_run_stage_result stage[1 + VT_RUN_MAX_T];
+    int n_amorphous;           /* frames relaxed */
+    double amorphous_eV_atom, amorphous_std_eV_atom; /* mean and sample std of their energies */
+    double formation_eV_atom;  /* amorphous_eV_atom - sum_i x_i E_ref,i (NaN: no amorphous frames) */
+    size_t n_elements;
+    int Z[VT_MAX_SPECIES];
+    double E_ref_eV_atom[VT_MAX_SPECIES]; /* vt_element_reference() of each element */
+    int n_md_stages_run;       /* MD stages run by this call (0: everything was read back) */
+} vt_run_result;
+
+/* Elemental reference energy (eV/atom) with back end calc: the lowest relaxed energy over bcc,
+ * fcc, hcp, diamond and simple cubic (and the molecule for H, N, O, F, Cl, Br, I); *structure
+ * names the winner (static string). An upper bound where the ground state is none of these. */
+vt_status vt_element_reference(vt_calc *calc, int Z, double *E_eV_atom, const char **structure);
+
+/* Called as each stage starts (n_steps 0 for a relaxation). */
+typedef void (*vt_run_progress_fn)(void *arg, const char *stage, double T_K, double volume_A3, uint64_t n_steps);
+
+/* Run (or resume) the workflow for formula in directory dir with the back end calc_spec (as
+ * vt_calc_open(); MD stages reopen it at each checkpoint so that resumes are bit-identical). */
+vt_status vt_run(const char *formula, const vt_run_schedule *s, const char *calc_spec, const char *dir,
+                 vt_run_progress_fn progress, void *progress_arg, vt_run_result *res);
+
 #ifdef __cplusplus
 }
 #endif

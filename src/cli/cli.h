@@ -66,9 +66,18 @@ int cli_md(const cli_cmd *cmd, cli_args *a);
 int cli_relax(const cli_cmd *cmd, cli_args *a);
 int cli_calc(const cli_cmd *cmd, cli_args *a);
 extern const cli_opt cli_pack_opts[], cli_md_opts[], cli_relax_opts[], cli_calc_opts[];
+/* The workflow: cmd_run.c. */
+int cli_run(const cli_cmd *cmd, cli_args *a);
+extern const cli_opt cli_run_opts[];
 /* Trajectory analysis: cmd_analyze.c (analyze, arrhenius, rdf). */
 int cli_analyze(const cli_cmd *cmd, cli_args *a);
 int cli_arrhenius(const cli_cmd *cmd, cli_args *a);
 int cli_rdf(const cli_cmd *cmd, cli_args *a);
 extern const cli_opt cli_analyze_opts[], cli_arrhenius_opts[], cli_rdf_opts[];
+/* The store: cmd_db.c (db init, import, export, info). */
+int cli_db_init(const cli_cmd *cmd, cli_args *a);
+int cli_db_import(const cli_cmd *cmd, cli_args *a);
+int cli_db_export(const cli_cmd *cmd, cli_args *a);
+int cli_db_info(const cli_cmd *cmd, cli_args *a);
+extern const cli_opt cli_db_init_opts[], cli_db_import_opts[], cli_db_export_opts[], cli_db_info_opts[];
 #endif

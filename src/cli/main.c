@@ -19,6 +19,9 @@ static const cli_cmd commands[] = {
      cli_md_opts, 0, 0, cli_md},
     {"relax", "--in CELL --calc SPEC --out FILE [--cell] [--fmax 0.01] [--steps N] [options]",
      "FIRE relaxation of positions and optionally the cell", cli_relax_opts, 0, 0, cli_relax},
+    {"run", "FORMULA [--calc SPEC] [--dir DIR] [--quick] [--dry-run] [schedule options]",
+     "the paper's melt-quench workflow: volume search, melt, quench, production, amorphous limit",
+     cli_run_opts, 1, 1, cli_run},
     {"calc", "--calc SPEC STRUCTURE [--format table|json]", "energy (eV), forces (eV/A) and stress (GPa) of a structure",
      cli_calc_opts, 1, 1, cli_calc},
     {"analyze", "TRAJ --dt FS [--species EL] [--temp T] [--mode max|constant|none] [--plot DIR] [--format table|json]",
@@ -44,7 +47,39 @@ static const cli_cmd ml_commands[] = {
      cli_cv_opts, 0, 0, cli_ml_cv},
 };
 
+static const cli_cmd db_commands[] = {
+    {"init", "[--db URL]", "create the database or migrate it to this vitrum's schema",
+     cli_db_init_opts, 0, 0, cli_db_init},
+    {"import", "FILE... [--db URL] [--format table|mpcontribs]",
+     "import the paper's feature table or MPContribs-style JSON (all or nothing per file)",
+     cli_db_import_opts, 1, CLI_MAX_POS, cli_db_import},
+    {"export", "--out FILE [--db URL] [--format mpcontribs|table|extxyz]",
+     "export the database as MPContribs-style JSON, the feature table (CSV) or extxyz structures",
+     cli_db_export_opts, 0, 0, cli_db_export},
+    {"info", "[--db URL]", "back end, schema version and rows per table", cli_db_info_opts, 0, 0, cli_db_info},
+};
+
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Command groups: `vitrum GROUP SUBCOMMAND ...`. */
+typedef struct cmd_group {
+    const char *name;      /* "ml" */
+    const cli_cmd *cmds;
+    size_t n;
+    const char *list;      /* subcommands, for messages */
+} cmd_group;
+
+static const cmd_group groups[] = {
+    {"ml", ml_commands, N_OF(ml_commands), "train, predict, cv"},
+    {"db", db_commands, N_OF(db_commands), "init, import, export, info"},
+};
+
+static const cmd_group *find_group(const char *name)
+{
+    for (size_t i = 0; i < N_OF(groups); i++)
+        if (strcmp(groups[i].name, name) == 0) return &groups[i];
+    return NULL;
+}
 
 static void print_overview(FILE *f)
 {
@@ -52,7 +87,9 @@ static void print_overview(FILE *f)
                "usage: vitrum COMMAND [options]     (vitrum COMMAND --help for its options)\n\ncommands:\n",
             vt_version());
     for (size_t i = 0; i < N_OF(commands); i++) fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
-    for (size_t i = 0; i < N_OF(ml_commands); i++) fprintf(f, "  ml %-9s %s\n", ml_commands[i].name, ml_commands[i].summary);
+    for (size_t g = 0; g < N_OF(groups); g++)
+        for (size_t i = 0; i < groups[g].n; i++)
+            fprintf(f, "  %s %-9s %s\n", groups[g].name, groups[g].cmds[i].name, groups[g].cmds[i].summary);
     fprintf(f, "  %-12s %s\n\nunits: K, cm^2/s (tables of the paper: D x 1000), eV, Angstrom, GPa.\n"
                "cite: H. Zheng et al., npj Comput. Mater. 10 (2024), doi:10.1038/s41524-024-01469-2\n",
             "help", "this overview, or `vitrum help COMMAND`");
@@ -74,17 +111,41 @@ static int run(const cli_cmd *cmd, const char *prog, int argc, char **argv)
     return cmd->run(cmd, &a);
 }
 
+static int run_group(const cmd_group *g, int argc, char **argv);
+
 static int help(int argc, char **argv)
 {
     if (argc == 0) {
         print_overview(stdout);
         return 0;
     }
-    const cli_cmd *c = strcmp(argv[0], "ml") == 0 && argc > 1 ? find(ml_commands, N_OF(ml_commands), argv[1])
-                                                              : find(commands, N_OF(commands), argv[0]);
+    const cmd_group *g = find_group(argv[0]);
+    if (g && argc == 1) { /* `vitrum help db`: the group's list */
+        char flag[] = "--help", *args[] = {flag};
+        return run_group(g, 1, args);
+    }
+    const cli_cmd *c = g && argc > 1 ? find(g->cmds, g->n, argv[1]) : find(commands, N_OF(commands), argv[0]);
     if (!c) return cli_usage_error("help: unknown command '%s'", argv[argc > 1 ? 1 : 0]);
-    cli_print_help(c, strcmp(argv[0], "ml") == 0 ? "vitrum ml" : "vitrum");
+    char prog[64];
+    snprintf(prog, sizeof prog, "vitrum %s%s%s", g ? g->name : "", g ? " " : "", c->name); /* as COMMAND --help */
+    cli_print_help(c, prog);
     return 0;
+}
+
+/* `vitrum GROUP SUBCOMMAND ...`: argv[0] is the subcommand. */
+static int run_group(const cmd_group *g, int argc, char **argv)
+{
+    if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "help") == 0)) {
+        printf("usage: vitrum %s SUBCOMMAND [options]   (vitrum %s SUBCOMMAND --help)\n\n", g->name, g->name);
+        for (size_t i = 0; i < g->n; i++) printf("  %-9s %s\n", g->cmds[i].name, g->cmds[i].summary);
+        return 0;
+    }
+    if (argc < 1) return cli_usage_error("%s: missing subcommand (%s; see vitrum %s --help)", g->name, g->list, g->name);
+    const cli_cmd *c = find(g->cmds, g->n, argv[0]);
+    if (!c) return cli_usage_error("%s: unknown subcommand '%s' (%s)", g->name, argv[0], g->list);
+    char prog[64];
+    snprintf(prog, sizeof prog, "vitrum %s %s", g->name, c->name);
+    return run(c, prog, argc - 1, argv + 1);
 }
 
 int main(int argc, char **argv)
@@ -100,19 +161,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(word, "help") == 0 || strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0)
         return help(argc - 2, argv + 2);
-    if (strcmp(word, "ml") == 0) {
-        if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "help") == 0)) {
-            printf("usage: vitrum ml SUBCOMMAND [options]   (vitrum ml SUBCOMMAND --help)\n\n");
-            for (size_t i = 0; i < N_OF(ml_commands); i++) printf("  %-9s %s\n", ml_commands[i].name, ml_commands[i].summary);
-            return 0;
-        }
-        if (argc < 3) return cli_usage_error("ml: missing subcommand (train, predict, cv; see vitrum ml --help)");
-        const cli_cmd *c = find(ml_commands, N_OF(ml_commands), argv[2]);
-        if (!c) return cli_usage_error("ml: unknown subcommand '%s' (train, predict, cv)", argv[2]);
-        char prog[64];
-        snprintf(prog, sizeof prog, "vitrum ml %s", c->name);
-        return run(c, prog, argc - 3, argv + 3);
-    }
+    const cmd_group *g = find_group(word);
+    if (g) return run_group(g, argc - 2, argv + 2);
     const cli_cmd *c = find(commands, N_OF(commands), word);
     if (!c) return cli_usage_error("unknown command '%s' (see vitrum help)", word);
     char prog[64];

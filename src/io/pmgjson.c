@@ -9,7 +9,8 @@
 **   (fractional); exactly one species with occu 1 (partial occupancy is refused); velocities
 **   (A/fs, pymatgen's Poscar convention) on every site or on none. "@class", when present, must be
 **   Structure or IStructure; "pbc", when present, all true. At most 1 GiB of text. Errors name the
-**   field path ("sites[3].species[0].element"), JSON syntax errors the line.
+**   field path ("sites[3].species[0].element"), JSON syntax errors the line. vt_pmgjson_parse()
+**   reads an already parsed object (io/pmgjson.h), for files that embed structures.
 **   Writer: the layout above (lengths, angles and volume for human readers only); every number
 **   with the fewest digits that read back exactly, so "xyz" round-trips bit for bit.
 */
@@ -19,110 +20,122 @@
 #include <cjson/cJSON.h>
 
 #include "core/error.h"
+#include "pmgjson.h"
 #include "structure.h"
 
 #define MAX_JSON_BYTES ((size_t)1 << 30)
 
-static vt_status bad(const char *path, const char *field, const char *msg)
+/* Where a field is, for messages: the file and the object's place in it ("" at the top). */
+typedef struct where_ctx {
+    const char *path;
+    const char *prefix;
+} where_ctx;
+
+static vt_status bad(const where_ctx *w, const char *field, const char *msg)
 {
-    VT_FAIL_AT(VT_EPARSE, path, 0, field, "%s", msg);
+    char full[256];
+    if (!w->prefix[0]) VT_FAIL_AT(VT_EPARSE, w->path, 0, field, "%s", msg);
+    snprintf(full, sizeof full, "%s%s%s", w->prefix, field ? "." : "", field ? field : "");
+    VT_FAIL_AT(VT_EPARSE, w->path, 0, full, "%s", msg);
 }
 
-static vt_status get_vec3(const char *path, const cJSON *arr, const char *field, double v[3])
+static vt_status get_vec3(const where_ctx *w, const cJSON *arr, const char *field, double v[3])
 {
     if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) != 3)
-        return bad(path, field, "expected an array of 3 numbers");
+        return bad(w, field, "expected an array of 3 numbers");
     for (int k = 0; k < 3; k++) {
         const cJSON *x = cJSON_GetArrayItem(arr, k);
         if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble))
-            return bad(path, field, "expected an array of 3 finite numbers");
+            return bad(w, field, "expected an array of 3 finite numbers");
         v[k] = x->valuedouble;
     }
     return VT_OK;
 }
 
-static vt_status read_lattice(const char *path, const cJSON *root, double lattice[3][3])
+static vt_status read_lattice(const where_ctx *w, const cJSON *root, double lattice[3][3])
 {
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive(root, "lattice");
     const cJSON *matrix = cJSON_GetObjectItemCaseSensitive(lat, "matrix");
     const cJSON *pbc = cJSON_GetObjectItemCaseSensitive(lat, "pbc");
     if (!cJSON_IsArray(matrix) || cJSON_GetArraySize(matrix) != 3)
-        return bad(path, "lattice.matrix", "expected 3 rows of 3 numbers");
+        return bad(w, "lattice.matrix", "expected 3 rows of 3 numbers");
     for (int i = 0; i < 3; i++)
-        VT_TRY(get_vec3(path, cJSON_GetArrayItem(matrix, i), "lattice.matrix", lattice[i]));
+        VT_TRY(get_vec3(w, cJSON_GetArrayItem(matrix, i), "lattice.matrix", lattice[i]));
     if (pbc &&
         (!cJSON_IsArray(pbc) || cJSON_GetArraySize(pbc) != 3 || !cJSON_IsTrue(cJSON_GetArrayItem(pbc, 0)) ||
          !cJSON_IsTrue(cJSON_GetArrayItem(pbc, 1)) || !cJSON_IsTrue(cJSON_GetArrayItem(pbc, 2))))
-        return bad(path, "lattice.pbc",
+        return bad(w, "lattice.pbc",
                    "vitrum cells are periodic along a, b and c: expected [true, true, true]");
     double inv[3][3];
     if (vt_lattice_inverse(lattice, inv) != VT_OK)
-        return bad(path, "lattice.matrix", "singular or not finite");
+        return bad(w, "lattice.matrix", "singular or not finite");
     return VT_OK;
 }
 
-static vt_status read_species(const char *path, const cJSON *site, const char *where, int *Z)
+static vt_status read_species(const where_ctx *w, const cJSON *site, const char *where, int *Z)
 {
     char field[64];
     const cJSON *species = cJSON_GetObjectItemCaseSensitive(site, "species");
     snprintf(field, sizeof field, "%s.species", where);
     if (!cJSON_IsArray(species) || cJSON_GetArraySize(species) != 1)
-        return bad(path, field, "expected exactly one species (disordered sites are not supported)");
+        return bad(w, field, "expected exactly one species (disordered sites are not supported)");
     const cJSON *sp = cJSON_GetArrayItem(species, 0);
     const cJSON *el = cJSON_GetObjectItemCaseSensitive(sp, "element");
     const cJSON *occu = cJSON_GetObjectItemCaseSensitive(sp, "occu");
     snprintf(field, sizeof field, "%s.species[0].element", where);
     const vt_element *e = cJSON_IsString(el) ? vt_element_by_symbol(el->valuestring) : NULL;
-    if (!e) return bad(path, field, "expected an element symbol");
+    if (!e) return bad(w, field, "expected an element symbol");
     snprintf(field, sizeof field, "%s.species[0].occu", where);
     if (occu && !(cJSON_IsNumber(occu) && fabs(occu->valuedouble - 1.0) <= 1e-8))
-        return bad(path, field, "partial occupancy is not supported (expected 1)");
+        return bad(w, field, "partial occupancy is not supported (expected 1)");
     *Z = e->Z;
     return VT_OK;
 }
 
 /* Site i: species, position (xyz, else abc), velocities when the cell has a vel array. */
-static vt_status read_site(const char *path, const cJSON *site, size_t i, vt_cell *c)
+static vt_status read_site(const where_ctx *w, const cJSON *site, size_t i, vt_cell *c)
 {
     char where[32], field[64];
     snprintf(where, sizeof where, "sites[%zu]", i);
-    if (!cJSON_IsObject(site)) return bad(path, where, "expected an object");
-    VT_TRY(read_species(path, site, where, &c->Z[i]));
+    if (!cJSON_IsObject(site)) return bad(w, where, "expected an object");
+    VT_TRY(read_species(w, site, where, &c->Z[i]));
     const cJSON *xyz = cJSON_GetObjectItemCaseSensitive(site, "xyz");
     const cJSON *abc = cJSON_GetObjectItemCaseSensitive(site, "abc");
     snprintf(field, sizeof field, "%s.%s", where, xyz ? "xyz" : "abc");
     if (xyz) {
-        VT_TRY(get_vec3(path, xyz, field, c->pos[i]));
+        VT_TRY(get_vec3(w, xyz, field, c->pos[i]));
     } else {
         double f[3];
-        VT_TRY(get_vec3(path, abc, field, f));
+        VT_TRY(get_vec3(w, abc, field, f));
         vt_frac_to_cart(c->lattice, f, c->pos[i]);
         if (!isfinite(c->pos[i][0] + c->pos[i][1] + c->pos[i][2]))
-            return bad(path, field, "out of range once converted to Angstrom");
+            return bad(w, field, "out of range once converted to Angstrom");
     }
     const cJSON *vel =
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(site, "properties"), "velocities");
     snprintf(field, sizeof field, "%s.properties.velocities", where);
     if (!vel != !c->vel)
-        return bad(path, field,
+        return bad(w, field,
                    c->vel ? "missing (the first site has velocities)" : "present, but not on the first site");
-    return vel ? get_vec3(path, vel, field, c->vel[i]) : VT_OK;
+    return vel ? get_vec3(w, vel, field, c->vel[i]) : VT_OK;
 }
 
-static vt_status read_root(const char *path, const cJSON *root, vt_cell **out)
+vt_status vt_pmgjson_parse(const cJSON *root, const char *file, const char *prefix, vt_cell **out)
 {
+    const where_ctx ctx = {file, prefix ? prefix : ""}, *w = &ctx;
+    *out = NULL;
     const cJSON *cls = cJSON_GetObjectItemCaseSensitive(root, "@class");
     const cJSON *sites = cJSON_GetObjectItemCaseSensitive(root, "sites");
     double lattice[3][3];
     if (!cJSON_IsObject(root))
-        return bad(path, NULL, "expected a JSON object (pymatgen Structure.as_dict())");
+        return bad(w, NULL, "expected a JSON object (pymatgen Structure.as_dict())");
     if (cls && !(cJSON_IsString(cls) &&
                  (strcmp(cls->valuestring, "Structure") == 0 || strcmp(cls->valuestring, "IStructure") == 0)))
-        return bad(path, "@class", "expected \"Structure\"");
-    VT_TRY(read_lattice(path, root, lattice));
+        return bad(w, "@class", "expected \"Structure\"");
+    VT_TRY(read_lattice(w, root, lattice));
     int n = cJSON_GetArraySize(sites);
-    if (!cJSON_IsArray(sites) || n < 1) return bad(path, "sites", "expected a non-empty array");
-    if (n > VT_MAX_ATOMS) return bad(path, "sites", "more than 10^8 sites");
+    if (!cJSON_IsArray(sites) || n < 1) return bad(w, "sites", "expected a non-empty array");
+    if (n > VT_MAX_ATOMS) return bad(w, "sites", "more than 10^8 sites");
     const cJSON *vel0 = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(sites->child, "properties"), "velocities");
     VT_TRY(vt_cell_new((size_t)n, lattice, vel0 ? VT_CELL_VEL : 0u, out));
@@ -130,7 +143,7 @@ static vt_status read_root(const char *path, const cJSON *root, vt_cell **out)
     const cJSON *site;
     cJSON_ArrayForEach(site, sites)
     {
-        vt_status s = read_site(path, site, i++, *out);
+        vt_status s = read_site(w, site, i++, *out);
         if (s != VT_OK) {
             vt_cell_free(*out);
             *out = NULL;
@@ -154,7 +167,7 @@ vt_status vt_pmgjson_read(vt_lines *r, const vt_read_opts *o, vt_traj *t)
         size_t line = 1;
         for (const char *p = text; end && p < end && p < text + n; p++) line += *p == '\n';
         s = vt_err_at_(VT_EPARSE, r->path, line, NULL, "JSON syntax error");
-    } else if ((s = read_root(r->path, root, &c)) == VT_OK && (s = vt_traj_append(t, c)) == VT_OK) {
+    } else if ((s = vt_pmgjson_parse(root, r->path, NULL, &c)) == VT_OK && (s = vt_traj_append(t, c)) == VT_OK) {
         c = NULL;
     }
     vt_cell_free(c);

@@ -125,7 +125,9 @@ static vt_status fit_bm3(size_t n, const double *V, const double *P, vt_eos *e)
             trial.V0_A3 += step[0], trial.B0_GPa += step[1], trial.B0_prime += step[2];
             double st = trial.V0_A3 > 0 ? sum_sq(&trial, n, V, P) : INFINITY;
             if (st < s) {
-                int converged = s - st <= 1e-15 * s + 1e-300;
+                double rel_step = fabs(step[0] / e->V0_A3) + fabs(step[1]) / fmax(fabs(e->B0_GPa), 1e-3) +
+                                  fabs(step[2]) / fmax(fabs(e->B0_prime), 1.0);
+                int converged = s - st <= 1e-12 * s + 1e-300 || rel_step < 1e-10;
                 *e = trial, s = st, lambda *= 0.3, improved = 1;
                 if (converged) return VT_OK;
             } else {
