@@ -80,4 +80,7 @@ int cli_db_import(const cli_cmd *cmd, cli_args *a);
 int cli_db_export(const cli_cmd *cmd, cli_args *a);
 int cli_db_info(const cli_cmd *cmd, cli_args *a);
 extern const cli_opt cli_db_init_opts[], cli_db_import_opts[], cli_db_export_opts[], cli_db_info_opts[];
+/* The server: cmd_serve.c (serve). */
+int cli_serve(const cli_cmd *cmd, cli_args *a);
+extern const cli_opt cli_serve_opts[];
 #endif

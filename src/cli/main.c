@@ -33,6 +33,9 @@ static const cli_cmd commands[] = {
     {"rdf", "TRAJ --out FILE [--rmax 10] [--dr 0.1] | compare A.csv B.csv",
      "partial RDFs in the paper's CSV layout, or the paper's R^2 between two RDF CSVs (A = truth)",
      cli_rdf_opts, 1, 3, cli_rdf},
+    {"serve", "[--db URL] [--host 127.0.0.1] [--port 8080] [--token-file FILE]",
+     "serve the database: OPTIMADE v1 API and a web page (read-only unless a token file is given)",
+     cli_serve_opts, 0, 0, cli_serve},
 };
 
 static const cli_cmd ml_commands[] = {
