@@ -1,4 +1,6 @@
-/* cmd_predict.c - `vitrum predict FORMULA... --temp LIST`: D_Li(T) from a formula alone.
+/* cmd_predict.c - `vitrum predict FORMULA... --temp LIST`: D_Li(T) from a formula alone, or
+** `vitrum predict --structure FILE`: from a simulated structure (the paper's proposal), through a
+** model trained on all 42 features with the structural features computed from the file.
 ** The composition-only model predicts D (with the spread of its trees) at the temperatures it was
 ** trained on (1000-2500 K for the paper's data); an Arrhenius law fitted through those points,
 ** weighted by their sigmas, gives D and sigma at any requested T (trees alone cannot extrapolate
@@ -15,11 +17,17 @@
 #ifndef VT_DEFAULT_MODEL
 #define VT_DEFAULT_MODEL "models/vitrum-composition.json"
 #endif
+#ifndef VT_DEFAULT_STRUCTURE_MODEL
+#define VT_DEFAULT_STRUCTURE_MODEL "models/vitrum-structure.json"
+#endif
 #define MAX_TEMPS 1000
 
 const cli_opt cli_predict_opts[] = {
     {"temp", "LIST", "temperatures in K: values and ranges FROM:TO:STEP (default 300,1000:2500:500)"},
-    {"model", "MODEL.json", "composition-only model (default: $VITRUM_MODEL or the shipped one)"},
+    {"model", "MODEL.json", "model (default: $VITRUM_MODEL or the shipped composition-only one; with\n"
+                            "                 --structure the shipped 42-feature one)"},
+    {"structure", "FILE", "predict from a structure or trajectory (features averaged over frames; the\n"
+                          "                 formula argument is then left out)"},
     {"format", "table|csv|json", "output format (default table)"},
     {NULL, NULL, NULL},
 };
@@ -112,21 +120,90 @@ static void print_results(int format, size_t n_f, char **formulas, const formula
     if (format == 2) printf("\n]\n");
 }
 
+/* One row per training temperature holding the 42 features of the structure file. */
+static vt_status structure_rows(const vt_model *m, const char *path, char *formula, size_t size, vt_dataset **out)
+{
+    size_t n_t;
+    const double *T = vt_model_training_temperatures(m, &n_t);
+    if (n_t < 2) VT_FAIL(VT_EINVAL, "the model was trained on %zu temperature(s); an Arrhenius law needs 2 or more", n_t);
+    vt_traj *t;
+    VT_TRY(vt_traj_read(path, NULL, &t));
+    vt_estimate sf[VT_N_STRUCTFEAT];
+    double cf[VT_N_COMPFEAT];
+    vt_composition comp;
+    vt_structfeat_opts so = vt_structfeat_opts_default();
+    vt_status s = vt_structfeat_traj(t, &so, sf);
+    if (s == VT_OK) s = vt_cell_composition(t->frames[0], &comp);
+    if (s == VT_OK) s = vt_compfeat_compute(&comp, cf);
+    if (s == VT_OK) s = vt_cell_formula(t->frames[0], formula, size);
+    vt_traj_free(t);
+    VT_TRY(s);
+    vt_dataset *d = vt_calloc(1, sizeof *d);
+    size_t n_cols = 1 + VT_N_STRUCTFEAT + VT_N_COMPFEAT;
+    if (d) {
+        d->n_rows = n_t, d->n_cols = n_cols;
+        d->col_names = vt_calloc(n_cols, sizeof *d->col_names);
+        d->X = vt_calloc(n_t * n_cols, sizeof *d->X);
+        d->formula = vt_calloc(n_t, sizeof *d->formula);
+    }
+    int ok = d && d->col_names && d->X && d->formula;
+    for (size_t c = 0; ok && c < n_cols; c++) {
+        const char *name = c == 0 ? "temperature" : c <= VT_N_STRUCTFEAT ? vt_structfeat_names()[c - 1]
+                                                                         : vt_compfeat_names()[c - 1 - VT_N_STRUCTFEAT];
+        ok = (d->col_names[c] = vt_strdup(name)) != NULL;
+    }
+    for (size_t r = 0; ok && r < n_t; r++) {
+        double *x = d->X + r * n_cols;
+        x[0] = T[r];
+        for (int k = 0; k < VT_N_STRUCTFEAT; k++) x[1 + k] = sf[k].value;
+        for (int k = 0; k < VT_N_COMPFEAT; k++) x[1 + VT_N_STRUCTFEAT + k] = cf[k];
+        ok = (d->formula[r] = vt_strdup(formula)) != NULL;
+    }
+    if (!ok) {
+        vt_dataset_free(d);
+        VT_FAIL(VT_ENOMEM, "out of memory");
+    }
+    *out = d;
+    return VT_OK;
+}
+
+/* D at the model's training temperatures for the structure, then the Arrhenius fit. */
+static vt_status fit_structure(const vt_model *m, const char *path, char *formula, size_t size, formula_result *res)
+{
+    vt_dataset *d;
+    VT_TRY(structure_rows(m, path, formula, size, &d));
+    double *p = vt_malloc(d->n_rows * sizeof *p), *sg = vt_malloc(d->n_rows * sizeof *sg);
+    vt_status s = p && sg ? vt_model_check_inputs(m, d) : vt_err_set_(VT_ENOMEM, "out of memory");
+    if (s == VT_OK) s = vt_model_predict(m, d, NULL, 0, p, sg);
+    for (size_t t = 0; s == VT_OK && t < d->n_rows; t++) sg[t] = fmax(sg[t], 1e-3 * p[t]);
+    size_t n_t;
+    const double *T = vt_model_training_temperatures(m, &n_t);
+    if (s == VT_OK) s = vt_arrhenius_fit(n_t, T, p, sg, &res->fit);
+    vt_free(p), vt_free(sg);
+    vt_dataset_free(d);
+    return s;
+}
+
 int cli_predict(const cli_cmd *cmd, cli_args *a)
 {
     static double T[MAX_TEMPS];
     size_t n_T;
     int format = 0;
     const char *temps = cli_get(cmd, a, "temp"), *path = cli_get(cmd, a, "model");
+    const char *structure = cli_get(cmd, a, "structure");
     if (parse_temps(temps ? temps : "300,1000:2500:500", T, &n_T) || cli_parse_format(cli_get(cmd, a, "format"), &format))
         return EXIT_USAGE;
+    if (!structure == !a->n_pos) return cli_usage_error("give formulas or --structure FILE, not both or neither");
     if (!path) path = getenv("VITRUM_MODEL");
-    if (!path) path = VT_DEFAULT_MODEL;
+    if (!path) path = structure ? VT_DEFAULT_STRUCTURE_MODEL : VT_DEFAULT_MODEL;
     vt_model *m = NULL;
-    formula_result *res = vt_calloc(a->n_pos, sizeof *res);
+    size_t n = structure ? 1 : a->n_pos;
+    formula_result *res = vt_calloc(n, sizeof *res);
+    static char formula[256];
+    char *names[1] = {formula};
     vt_status s = res ? vt_model_load(path, &m) : vt_err_set_(VT_ENOMEM, "out of memory");
-    if (s == VT_OK) s = fit_formulas(m, a->n_pos, a->pos, res);
-    if (s == VT_OK) print_results(format, a->n_pos, a->pos, res, n_T, T);
+    if (s == VT_OK) s = structure ? fit_structure(m, structure, formula, sizeof formula, res) : fit_formulas(m, n, a->pos, res);
+    if (s == VT_OK) print_results(format, n, structure ? names : a->pos, res, n_T, T);
     vt_model_free(m);
     vt_free(res);
     return s == VT_OK ? 0 : cli_fail(s);
