@@ -62,7 +62,7 @@ vt_run_schedule vt_run_schedule_quick(void)
     s.n_atoms_min = 24;
     s.n_T = 2;
     s.T_K[0] = 1500.0, s.T_K[1] = 2500.0;
-    s.max_volume_runs = 10;
+    s.max_volume_runs = 16;
     s.eos_ps = 0.4, s.converge_ps = 0.4, s.production_ps = 2.0;
     s.volume_tol = 0.05;
     s.energy_drift_tol_eV_atom_ps = 0.05;
