@@ -20,6 +20,8 @@ typedef vt_status (*vt_writer_fn)(vt_text *out, const vt_cell *const *frames, si
 vt_status vt_poscar_read(vt_lines *in, const vt_read_opts *o, vt_traj *t);
 vt_status vt_poscar_write(vt_text *out, const vt_cell *const *frames, size_t n_frames);
 vt_status vt_xdatcar_read(vt_lines *in, const vt_read_opts *o, vt_traj *t);
+/* The coordinates of one XDATCAR frame: fractional, one line per atom. */
+vt_status vt_xdatcar_write_frac(vt_text *out, const vt_cell *c);
 vt_status vt_xdatcar_write(vt_text *out, const vt_cell *const *frames, size_t n_frames);
 vt_status vt_extxyz_read(vt_lines *in, const vt_read_opts *o, vt_traj *t);
 vt_status vt_extxyz_write(vt_text *out, const vt_cell *const *frames, size_t n_frames);

@@ -54,19 +54,11 @@ static vt_status write_out(vt_trajout *t)
     return VT_OK;
 }
 
-/* Fractional coordinates, one line per atom, as io/vasp.c writes XDATCAR frames. */
+/* One XDATCAR frame: its header line, then the coordinates as io/vasp.c writes them. */
 static vt_status put_xdatcar_frame(vt_text *out, const vt_cell *c, uint64_t number)
 {
-    double inv[3][3];
-    VT_TRY(vt_lattice_inverse(c->lattice, inv));
     vt_text_printf(out, "Direct configuration= %llu\n", (unsigned long long)number);
-    for (size_t i = 0; i < c->n_atoms; i++) {
-        double f[3];
-        vt_cart_to_frac(inv, c->pos[i], f);
-        for (int k = 0; k < 3; k++) vt_text_num(out, f[k]);
-        vt_text_printf(out, "\n");
-    }
-    return VT_OK;
+    return vt_xdatcar_write_frac(out, c);
 }
 
 static vt_status put_frame(vt_trajout *t, const vt_cell *c, uint64_t step, double time_fs)

@@ -395,8 +395,7 @@ static int same_lattice(const vt_cell *a, const vt_cell *b)
     return memcmp(a->lattice, b->lattice, sizeof a->lattice) == 0;
 }
 
-/* Fractional coordinates of one frame, one line per atom. */
-static vt_status write_frac(vt_text *out, const vt_cell *c)
+vt_status vt_xdatcar_write_frac(vt_text *out, const vt_cell *c)
 {
     double inv[3][3];
     VT_TRY(vt_lattice_inverse(c->lattice, inv));
@@ -417,7 +416,7 @@ vt_status vt_xdatcar_write(vt_text *out, const vt_cell *const *frames, size_t n_
     for (size_t k = 0; k < n_frames; k++) {
         if (k == 0 || !is_constant) write_header(out, frames[k]);
         vt_text_printf(out, "Direct configuration= %zu\n", k + 1);
-        VT_TRY(write_frac(out, frames[k]));
+        VT_TRY(vt_xdatcar_write_frac(out, frames[k]));
     }
     return VT_OK;
 }

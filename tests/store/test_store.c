@@ -9,22 +9,10 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "store/store_count.h"
 #include "vitrum.h"
 
 static char tmpdir[] = "/tmp/vt-store-test.XXXXXX";
-
-static int64_t count(vt_store *st, const char *sql, const char *param)
-{
-    vt_store_rows *r = NULL;
-    vt_sql_value p = vt_sql_text(param);
-    if (vt_store_query(st, sql, param ? 1 : 0, &p, &r) != VT_OK) {
-        fprintf(stderr, "query failed: %s\n", vt_errmsg());
-        return -1;
-    }
-    int64_t n = (int64_t)vt_store_rows_real(r, 0, 0);
-    vt_store_rows_free(r);
-    return n;
-}
 
 /* One Li2Si2O5 formula unit in a skewed cell, with velocities; numbers with full mantissas. */
 static vt_cell *test_cell(void)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "store/store_count.h"
 #include "vitrum.h"
 
 #define N_WRITERS 8
@@ -63,19 +64,6 @@ static int writer(const char *url, int w, int n_runs)
         }
     vt_store_close(st);
     return 0;
-}
-
-static int64_t count(vt_store *st, const char *sql, const char *param)
-{
-    vt_store_rows *r = NULL;
-    vt_sql_value p = vt_sql_text(param);
-    if (vt_store_query(st, sql, param ? 1 : 0, &p, &r) != VT_OK) {
-        fprintf(stderr, "query failed: %s\n", vt_errmsg());
-        return -1;
-    }
-    int64_t n = (int64_t)vt_store_rows_real(r, 0, 0);
-    vt_store_rows_free(r);
-    return n;
 }
 
 /* A child that opens a transaction, writes a run and its rows, reports through the pipe and
