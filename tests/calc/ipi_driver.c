@@ -1,20 +1,18 @@
 /* ipi_driver.c - test helper: open a calculator by its --calc spec and print what it computes for
 ** the frames of a structure file, or along a few velocity-Verlet steps, as JSON on stdout.
 **   ipi_driver SPEC FILE            every frame of FILE (any format vitrum reads)
-**   ipi_driver SPEC FILE md N DT    the last frame of FILE, N velocity-Verlet steps of DT fs from
-**                                   rest (velocities 0), printing every step's frame and results
+**   ipi_driver SPEC FILE md N DT    the last frame of FILE, N NVE steps of DT fs of vitrum's MD
+**                                   engine from rest, printing every step's frame and results
 ** JSON: {"frames": [{"lattice": 3x3 A, "positions": n x 3 A, "energy_eV": E,
 **                    "forces": n x 3 eV/A, "stress_GPa": 3x3}, ...]}
 ** Numbers are printed with 17 significant digits (they read back to the same double).
-** Used by tests/calc/test_ipi.sh and tests/calc/test_cp2k.sh until `vitrum calc`/`vitrum md`
-** cover these cases; the integrator here is a test fixture, not vitrum's MD engine. */
+** Used by tests/calc/test_ipi.sh and tests/calc/test_cp2k.sh. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vitrum.h"
 
-#define EV_PER_AMU_A2_FS2 103.642696562 /* 1 amu A^2/fs^2 in eV: a (A/fs^2) = F / (m * this) */
 
 static void print_matrix(const char *name, size_t n, const double (*m)[3], int last)
 {
@@ -42,31 +40,45 @@ static int compute_and_print(vt_calc *calc, const vt_cell *c, double (*f)[3], in
     return 0;
 }
 
-/* N velocity-Verlet steps from rest: x += v dt + a dt^2/2, v += (a + a') dt/2. */
+/* A calculator that prints every result of the one it wraps, so that the frames vitrum's MD
+ * engine evaluates are the frames printed, with nothing computed twice. */
+typedef struct printing {
+    vt_calc *inner;
+    int first;
+} printing;
+
+static vt_status printing_compute(void *state, const vt_cell *c, vt_calc_result *r)
+{
+    printing *p = state;
+    r->want_stress = 1;
+    vt_status s = vt_calc_compute(p->inner, c, r);
+    if (s != VT_OK || !r->forces) return s;
+    printf("%s{", p->first ? "" : ",\n");
+    print_matrix("lattice", 3, (const double(*)[3])c->lattice, 0);
+    print_matrix("positions", c->n_atoms, (const double(*)[3])c->pos, 0);
+    printf("\"energy_eV\": %.17g, ", r->energy_eV);
+    print_matrix("forces", c->n_atoms, (const double(*)[3])r->forces, 0);
+    print_matrix("stress_GPa", 3, (const double(*)[3])r->stress_GPa, 1);
+    printf("}");
+    fflush(stdout);
+    p->first = 0;
+    return VT_OK;
+}
+
+/* N NVE steps of vitrum's MD engine (velocity Verlet) from rest. */
 static int run_md(vt_calc *calc, vt_cell *c, long n_steps, double dt_fs)
 {
-    size_t n = c->n_atoms;
-    double(*f)[3] = calloc(n, sizeof *f), (*v)[3] = calloc(n, sizeof *v);
-    int rc = !f || !v;
-    if (!rc) rc = compute_and_print(calc, c, f, 1);
-    for (long step = 0; !rc && step < n_steps; step++) {
-        for (size_t i = 0; i < n; i++) {
-            double inv_m = 1.0 / (EV_PER_AMU_A2_FS2 * vt_element_by_Z(c->Z[i])->mass_amu);
-            for (int k = 0; k < 3; k++) {
-                double a = f[i][k] * inv_m;
-                c->pos[i][k] += v[i][k] * dt_fs + 0.5 * a * dt_fs * dt_fs;
-                v[i][k] += 0.5 * a * dt_fs;
-            }
-        }
-        rc = compute_and_print(calc, c, f, 0);
-        for (size_t i = 0; !rc && i < n; i++) {
-            double inv_m = 1.0 / (EV_PER_AMU_A2_FS2 * vt_element_by_Z(c->Z[i])->mass_amu);
-            for (int k = 0; k < 3; k++) v[i][k] += 0.5 * f[i][k] * inv_m * dt_fs;
-        }
-    }
-    free(f);
-    free(v);
-    return rc;
+    static const vt_calc_ops ops = {"printing", printing_compute, NULL};
+    printing state = {calc, 1};
+    vt_calc *wrap = NULL;
+    vt_md_opts o = vt_md_opts_default();
+    o.dt_fs = dt_fs, o.n_steps = (uint64_t)n_steps, o.velocities = VT_VEL_KEEP;
+    vt_status s = vt_cell_add_arrays(c, VT_CELL_VEL); /* zero velocities: from rest */
+    if (s == VT_OK) s = vt_calc_new_custom(&ops, &state, "", &wrap);
+    if (s == VT_OK) s = vt_md_run(c, wrap, &o, NULL);
+    if (s != VT_OK) fprintf(stderr, "ipi_driver: %s\n", vt_errmsg());
+    vt_calc_free(wrap);
+    return s != VT_OK;
 }
 
 int main(int argc, char **argv)

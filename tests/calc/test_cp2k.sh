@@ -1,6 +1,6 @@
 #!/bin/bash
 # test_cp2k.sh - vitrum's CP2K back end (src/calc/cp2k.c over the i-PI server of ipi.c): an
-# 8-atom Si diamond cell (rattled), a single point and 3 velocity-Verlet steps of 2 fs through
+# 8-atom Si diamond cell (rattled), a single point and 3 NVE steps of 2 fs of vitrum's MD engine through
 # `--calc cp2k:SETTINGS` (tests/calc/ipi_driver.c, $VT_IPI_DRIVER). Frames 0 (single point) and 3
 # are then recomputed by CP2K directly (RUN_TYPE ENERGY_FORCE, an input written here, not by
 # vitrum, coordinates in Bohr exactly as vitrum sent them) and compared:
