@@ -442,6 +442,7 @@ static vt_status scaled_copy(const vt_cell *c, double V_A3, vt_cell **out)
 typedef struct eos_points {
     size_t n;
     double V[VT_RUN_MAX_VOLUME_RUNS], P[VT_RUN_MAX_VOLUME_RUNS];
+    double P_sem[VT_RUN_MAX_VOLUME_RUNS];  /* standard error of each mean pressure */
     vt_cell *last[VT_RUN_MAX_VOLUME_RUNS]; /* final state of each run */
 } eos_points;
 
@@ -479,7 +480,8 @@ static vt_status eos_run(run_ctx *x, const char *label, double T_K, vt_md_veloci
     stage_stats st;
     if (s == VT_OK) s = run_stage(x, &p, &c, &st);
     if (s != VT_OK) return vt_cell_free(c), s;
-    pts->V[pts->n] = st.volume_A3, pts->P[pts->n] = st.P_GPa, pts->last[pts->n] = c, pts->n++;
+    pts->V[pts->n] = st.volume_A3, pts->P[pts->n] = st.P_GPa, pts->P_sem[pts->n] = st.P_sem_GPa;
+    pts->last[pts->n] = c, pts->n++;
     return VT_OK;
 }
 
@@ -518,6 +520,25 @@ static double extrapolate(const eos_points *pts, int expand)
     return pts->V[a] * factor;
 }
 
+/* Where the pressure crosses zero between two sampled volumes next to each other (linear
+ * interpolation), preferring a crossing from positive (smaller volume) to negative. Called only
+ * when the pressures have both signs. */
+static double bracketed_root(const eos_points *pts)
+{
+    double best = NAN;
+    for (size_t i = 0; i < pts->n; i++) /* the next larger volume after point i */
+        for (size_t j = 0; j < pts->n; j++) {
+            int next = pts->V[j] > pts->V[i];
+            for (size_t k = 0; next && k < pts->n; k++)
+                if (pts->V[k] > pts->V[i] && pts->V[k] < pts->V[j]) next = 0;
+            if (!next || !(pts->P[i] * pts->P[j] < 0)) continue;
+            double V = pts->V[i] + pts->P[i] * (pts->V[j] - pts->V[i]) / (pts->P[i] - pts->P[j]);
+            if (pts->P[i] > 0) return V;
+            if (isnan(best)) best = V;
+        }
+    return best;
+}
+
 /* The volume search at one temperature: EOS points until V0 lies within the sampled range, then
  * convergence runs at V0 until the mean pressure is within volume_tol * B0 of zero and the energy
  * no longer drifts. *c: in, the base cell; out, the converged state. */
@@ -537,13 +558,22 @@ static vt_status search_points(run_ctx *x, const char *label, double T_K, vt_md_
         }
         vt_status fit = fit_points(x, label, pts, &e);
         if (fit == VT_OK && e.V0_A3 >= lo && e.V0_A3 <= hi) break;
+        size_t q = 0; /* the run whose pressure is closest to zero in units of its noise */
+        for (size_t i = 1; i < pts->n; i++)
+            if (fabs(pts->P[i]) / pts->P_sem[i] < fabs(pts->P[q]) / pts->P_sem[q]) q = i;
+        if (fit != VT_OK && fabs(pts->P[q]) <= 2.0 * pts->P_sem[q]) {
+            /* P(V) is flat within the noise (a very compressible fluid): no fit will resolve it,
+             * and a run with P = 0 within its noise is a volume with P = 0 */
+            e = (vt_eos){.kind = VT_EOS_POLY, .V0_A3 = pts->V[q], .B0_GPa = NAN, .B0_prime = NAN};
+            break;
+        }
         if ((int)pts->n >= s->max_volume_runs)
             VT_FAIL(VT_ENOCONV, "%s: volume search: no volume with P = 0 within %.1f..%.1f A^3 (P %.3g..%.3g GPa) "
                     "after %zu runs", label, lo, hi, P_lo, P_hi, pts->n);
         double V;
         if (fit == VT_OK) V = fmin(fmax(e.V0_A3, lo * 0.8), hi * 1.2);
         else if (P_lo > 0 || P_hi < 0) V = extrapolate(pts, P_lo > 0); /* no root: step out */
-        else return fit;
+        else V = bracketed_root(pts); /* noise made the fit non-monotonic: sample the crossing */
         VT_TRY(eos_run(x, label, T_K, vel, *c, V, pts));
     }
     /* convergence runs: the base cell at V0 first, then each run's final state rescaled */
@@ -582,7 +612,8 @@ static vt_status search_points(run_ctx *x, const char *label, double T_K, vt_md_
         vt_eos refit;
         double target = fit_points(x, label, pts, &refit) == VT_OK ? refit.V0_A3
                                                                     : ss.volume_A3 * (1.0 + ss.P_GPa / e.B0_GPa);
-        if (target == target && refit.B0_GPa > 0) e = refit;
+        if (isfinite(target) && refit.B0_GPa > 0) e = refit;
+        if (!isfinite(target)) target = ss.volume_A3; /* no B0 yet: rerun at this volume */
         V = fmin(fmax(target, 0.8 * ss.volume_A3), 1.2 * ss.volume_A3);
     }
     vt_cell_free(*c);

@@ -11,6 +11,7 @@
 # Gamma has almost no gap), so the diagonalisation path is tested. Skipped (77) without cp2k.
 # Also: an element without a MOLOPT basis (La) is refused naming it; an unknown key is an error.
 set -u
+[ -z "${VT_SANITIZED:-}" ] || { echo "skipped: sanitizer build (the time is CP2K itself; test_ipi and test_ipi_md cover the socket code under ASan)"; exit 77; }
 PY=/usr/bin/python3
 DRIVER=${VT_IPI_DRIVER:-}
 if [ -z "$DRIVER" ] || [ ! -x "$DRIVER" ]; then echo "skipped: VT_IPI_DRIVER not set"; exit 77; fi

@@ -6,6 +6,7 @@
 # atoms for every thermostat); then 10 ps NVE at 1 fs from the final state: drift of the total
 # energy, fitted over the log, below 1e-4 eV/atom/ps.
 set -u
+[ -z "${VT_SANITIZED:-}" ] || { echo "skipped: sanitizer build (a 40 ps physics run; its memory paths are covered by test_resume)"; exit 77; }
 bin=${VT_BIN:?}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail=0
