@@ -989,7 +989,7 @@ vt_status vt_structfeat_traj(const vt_traj *t, const vt_structfeat_opts *opts,
 ** Units: T K, D and D0 cm^2/s (not the paper's D x 1000), Ea eV, lattice and positions Angstrom.
 ** A vt_store is one connection: single-threaded; open one per thread or process.
 */
-#define VT_STORE_SCHEMA_VERSION 1
+#define VT_STORE_SCHEMA_VERSION 2   /* 2: campaign_jobs (Campaigns below) */
 #define VT_STORE_DEFAULT_URL "vitrum.db"   /* the CLI's default: SQLite file in the current folder */
 
 typedef struct vt_store vt_store;
@@ -1186,6 +1186,99 @@ typedef void (*vt_run_progress_fn)(void *arg, const char *stage, double T_K, dou
  * vt_calc_open(); MD stages reopen it at each checkpoint so that resumes are bit-identical). */
 vt_status vt_run(const char *formula, const vt_run_schedule *s, const char *calc_spec, const char *dir,
                  vt_run_progress_fn progress, void *progress_arg, vt_run_result *res);
+
+/* ---------------------------------------------------------------------------------------------
+** Campaigns (src/store/queue.c; `vitrum campaign`) -- section owned by the campaign work.
+** Docs: docs/campaign.md. A work queue in the store (table campaign_jobs, schema version 2): one
+** job per composition and schedule. Workers anywhere (local processes, MPI ranks, batch array
+** tasks) claim jobs in short transactions (PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED; SQLite:
+** BEGIN IMMEDIATE) and hold them by a lease that a heartbeat extends. A running job whose lease
+** expired (its worker died or hung for timeout_s) is claimed again by the next claimer, with
+** attempt + 1; after max_attempts lost claims it is failed instead. Heartbeats and finishes are
+** fenced: a worker that lost its job changes nothing. Times use the database's clock.
+**   states: queued -> running -> done | failed
+** Units: seconds in this API (the table holds ms since 1970 UTC).
+*/
+#define VT_CAMPAIGN_KEY_MAX 64
+
+typedef struct vt_campaign_job {
+    int64_t id;
+    char key[VT_CAMPAIGN_KEY_MAX + 1]; /* unique: the formula (up to 40 characters, any outside
+                                          [A-Za-z0-9._:+] as '.'), '-', 16 hex digits of a hash
+                                          of formula and schedule; usable as a file name */
+    char *formula;            /* as written */
+    char *schedule;           /* opaque to the queue (`vitrum campaign`: `vitrum run` options) */
+    int attempt;              /* 1 on the first claim */
+    char worker[128];         /* the claiming worker's name */
+} vt_campaign_job;
+void vt_campaign_job_free(vt_campaign_job *job);
+
+/* The key of (formula, schedule), as vt_campaign_job.key. */
+void vt_campaign_job_key(const char *formula, const char *schedule, char key[VT_CAMPAIGN_KEY_MAX + 1]);
+/* Queue a job unless one with its key exists (*added = 0 then: re-creating a campaign adds only
+ * new jobs). Joins the caller's transaction. */
+vt_status vt_campaign_add(vt_store *st, const char *formula, const char *schedule, int *added);
+/* Claim the next job for worker in one transaction of its own (no transaction may be open): one
+ * whose lease expired first, else the oldest queued one. The lease lasts timeout_s from now.
+ * *job = NULL (VT_OK) when nothing is claimable; free a job with vt_campaign_job_free(). */
+vt_status vt_campaign_claim(vt_store *st, const char *worker, double timeout_s, int max_attempts,
+                            vt_campaign_job **job);
+/* Extend the lease of a job to now + timeout_s. *is_held = 0 when the job is no longer this
+ * worker's (re-queued after an expired lease, or finished): nothing is changed then. */
+vt_status vt_campaign_heartbeat(vt_store *st, const vt_campaign_job *job, double timeout_s, int *is_held);
+/* Mark a held job done (error NULL; run_identifier: runs.identifier of its stored result, or
+ * NULL) or failed (error: one line). *is_held as vt_campaign_heartbeat(). */
+vt_status vt_campaign_finish(vt_store *st, const vt_campaign_job *job, const char *run_identifier,
+                             const char *error, int *is_held);
+
+typedef struct vt_campaign_summary {
+    int64_t n_queued, n_running, n_done, n_failed;
+    int64_t n_expired;        /* running with an expired lease: claimed again at the next claim */
+    double now_s;             /* the database's clock, s since 1970 UTC */
+    double first_start_s;     /* earliest start of a job's last attempt, s since 1970 (NaN: none) */
+    double last_finish_s;     /* latest end of a done or failed job (NaN: none) */
+    double busy_s;            /* sum over done jobs of their last attempt's duration, s */
+} vt_campaign_summary;
+vt_status vt_campaign_summary_get(vt_store *st, vt_campaign_summary *out);
+
+/* "host:pid", with ":rankN" under an MPI launcher (OMPI_COMM_WORLD_RANK, PMI_RANK or PMIX_RANK)
+ * and ":taskN" in a Slurm array task (SLURM_ARRAY_TASK_ID). Truncated to size bytes. */
+void vt_campaign_worker_name(char *buf, size_t size);
+
+/* What a worker does with a claimed job: run it, store its result exactly once (the queue does
+ * not: check-then-store under a unique identifier, so a re-run after a lost lease stores nothing
+ * twice) and write that identifier to run_id (size bytes; "" for none). st is the worker's own
+ * connection, outside any transaction. On failure vt_errmsg() becomes the job's error. Runs on
+ * the calling thread of vt_campaign_work(). */
+typedef vt_status (*vt_campaign_run_fn)(void *arg, vt_store *st, const vt_campaign_job *job, char *run_id,
+                                        size_t size);
+
+typedef struct vt_campaign_work_opts {
+    const char *worker;       /* name in the jobs table; NULL: vt_campaign_worker_name() */
+    double heartbeat_s;       /* lease extended every heartbeat_s, on a connection of its own; 10 */
+    double timeout_s;         /* lease length, >= 2 heartbeat_s; 60 */
+    int max_attempts;         /* a job lost this many times is failed; 3 */
+    size_t max_jobs;          /* stop after this many jobs; 0: no limit */
+    int no_wait;              /* 1: stop as soon as nothing is claimable; 0: while other workers'
+                                 jobs run, poll (their leases may expire) */
+    double poll_s;            /* wait between polls; 2 */
+    /* One line per event (claimed, done, failed, lost, heartbeat trouble), possibly from the
+     * heartbeat thread; NULL: silent. */
+    void (*log)(void *arg, const char *line);
+    void *log_arg;
+} vt_campaign_work_opts;
+vt_campaign_work_opts vt_campaign_work_opts_default(void);
+
+typedef struct vt_campaign_work_stats {
+    size_t n_done, n_failed;  /* jobs this worker finished */
+    size_t n_lost;            /* jobs it ran but had lost to another worker meanwhile */
+} vt_campaign_work_stats;
+
+/* The worker loop: claim, run (run(arg, ...)), finish, until nothing is left or max_jobs. A job's
+ * failure is recorded in its row, not returned; the return value is the queue's own trouble
+ * (database unreachable, VT_EINVAL for bad options). */
+vt_status vt_campaign_work(const char *url, const vt_campaign_work_opts *o, vt_campaign_run_fn run, void *arg,
+                           vt_campaign_work_stats *stats);
 
 #ifdef __cplusplus
 }

@@ -80,6 +80,13 @@ int cli_db_import(const cli_cmd *cmd, cli_args *a);
 int cli_db_export(const cli_cmd *cmd, cli_args *a);
 int cli_db_info(const cli_cmd *cmd, cli_args *a);
 extern const cli_opt cli_db_init_opts[], cli_db_import_opts[], cli_db_export_opts[], cli_db_info_opts[];
+/* Campaigns: cmd_campaign.c (create, work, status), campaign_report.c (report). */
+int cli_campaign_create(const cli_cmd *cmd, cli_args *a);
+int cli_campaign_work(const cli_cmd *cmd, cli_args *a);
+int cli_campaign_status(const cli_cmd *cmd, cli_args *a);
+int cli_campaign_report(const cli_cmd *cmd, cli_args *a);
+extern const cli_opt cli_campaign_create_opts[], cli_campaign_work_opts[], cli_campaign_status_opts[],
+    cli_campaign_report_opts[];
 /* The server: cmd_serve.c (serve). */
 int cli_serve(const cli_cmd *cmd, cli_args *a);
 extern const cli_opt cli_serve_opts[];

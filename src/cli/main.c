@@ -62,6 +62,20 @@ static const cli_cmd db_commands[] = {
     {"info", "[--db URL]", "back end, schema version and rows per table", cli_db_info_opts, 0, 0, cli_db_info},
 };
 
+static const cli_cmd campaign_commands[] = {
+    {"create", "--formulas FILE [--schedule FILE] [--db URL]",
+     "queue one `vitrum run` job per formula with one schedule (re-creating adds only new jobs)",
+     cli_campaign_create_opts, 0, 0, cli_campaign_create},
+    {"work", "[--db URL] [--workdir DIR] [--max-jobs N] [options]",
+     "claim and run jobs until the queue is drained (one worker; start many, or under mpirun)",
+     cli_campaign_work_opts, 0, 0, cli_campaign_work},
+    {"status", "[--db URL]", "jobs per state, throughput, ETA, running jobs and failures with their messages",
+     cli_campaign_status_opts, 0, 0, cli_campaign_status},
+    {"report", "--out DIR [--db URL]",
+     "HTML report: D(T) and Ea by anion group, coverage by element (SVG figures)",
+     cli_campaign_report_opts, 0, 0, cli_campaign_report},
+};
+
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Command groups: `vitrum GROUP SUBCOMMAND ...`. */
@@ -75,6 +89,7 @@ typedef struct cmd_group {
 static const cmd_group groups[] = {
     {"ml", ml_commands, N_OF(ml_commands), "train, predict, cv"},
     {"db", db_commands, N_OF(db_commands), "init, import, export, info"},
+    {"campaign", campaign_commands, N_OF(campaign_commands), "create, work, status, report"},
 };
 
 static const cmd_group *find_group(const char *name)

@@ -115,7 +115,7 @@ static vt_status store_rdf(vt_store *db, int64_t run, double T_K, const vt_rdf *
 static vt_status store_stage(vt_store *db, int64_t run, const vt_run_stage_result *st, const run_stage_report *r)
 {
     for (size_t j = 0; j < r->n_species; j++)
-        if (isfinite(r->D[j].value)) VT_TRY(vt_store_diffusivity_add(db, run, r->Z[j], st->T_K, r->D[j]));
+        if (r->D[j].value > 0) VT_TRY(vt_store_diffusivity_add(db, run, r->Z[j], st->T_K, r->D[j])); /* a noisy fit may give D <= 0: not stored */
     const char *names[VT_N_STRUCTFEAT + VT_N_COMPFEAT];
     double values[VT_N_STRUCTFEAT + VT_N_COMPFEAT];
     size_t n = 0;

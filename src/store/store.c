@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "queue.h" /* version 2: the campaign queue */
 #include "store.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -97,7 +98,7 @@ static const char schema_v1[] =
     " entity_id BIGINT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);"
     "CREATE INDEX provenance_entity ON provenance(entity, entity_id);";
 
-static const char *const migrations[] = {schema_v1}; /* migrations[v]: version v -> v + 1 */
+static const char *const migrations[] = {schema_v1, vt_store_queue_ddl}; /* migrations[v]: v -> v + 1 */
 _Static_assert(sizeof migrations / sizeof migrations[0] == VT_STORE_SCHEMA_VERSION,
                "one migration per schema version");
 
