@@ -101,6 +101,13 @@ static inline REAL dsilu(REAL x)
 #define HOT
 #endif
 
+/* memset(p, 0, bytes) that accepts p == NULL when bytes == 0: a cell without bonds or triplets
+ * (Cs BCC has no neighbour within 5 A) has unallocated, empty arrays. */
+static void clear_bytes(void *p, size_t bytes)
+{
+    if (bytes) memset(p, 0, bytes);
+}
+
 /* Rows [0, n) of C (ld ldc) set to the bias b[0..w). */
 static void fill_bias(size_t n, int w, const REAL *b, REAL *C, int ldc)
 {
@@ -653,8 +660,8 @@ static void geometry_bwd(ctx *c, const range *r, int tid)
     const int K = n->K;
     double *dd = n->dd_thr + (size_t)tid * n->cap_b;
     double (*gv)[3] = n->gv_thr + (size_t)tid * n->cap_b;
-    memset(dd, 0, g->n_bonds * sizeof *dd);
-    memset(gv, 0, g->n_bonds * sizeof *gv);
+    clear_bytes(dd, g->n_bonds * sizeof *dd);
+    clear_bytes(gv, g->n_bonds * sizeof *gv);
     for (size_t b = r->b0; b < r->b1; b++) {
         double s = 0;
         for (int k = 0; k < K; k++) s += (double)n->dR[b * K + k] * g->drbf[b][k];
@@ -704,9 +711,9 @@ static void run(ctx *c, int tid)
     readout_fwd(c, &r, tid);
     if (!ev->want_grad) return;
     readout_bwd(c, &r, tid);
-    memset(n->de + r.b0 * F, 0, (r.b1 - r.b0) * F * sizeof(REAL));
-    memset(n->dR + r.b0 * K, 0, (r.b1 - r.b0) * K * sizeof(REAL));
-    memset(n->dW + g->trip_start[r.b0] * K, 0, (g->trip_start[r.b1] - g->trip_start[r.b0]) * K * sizeof(REAL));
+    clear_bytes(n->de + r.b0 * F, (r.b1 - r.b0) * F * sizeof(REAL));
+    clear_bytes(n->dR + r.b0 * K, (r.b1 - r.b0) * K * sizeof(REAL));
+    clear_bytes(n->dW + g->trip_start[r.b0] * K, (g->trip_start[r.b1] - g->trip_start[r.b0]) * K * sizeof(REAL));
     for (size_t a = r.a0; a < r.a1; a++)
         for (int t = 0; t < T; t++) memset(n->dA_thr + ((size_t)t * n->cap_n + a) * K, 0, K * sizeof(double));
     sync_threads(c);

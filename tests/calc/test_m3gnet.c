@@ -336,6 +336,37 @@ static void test_supercell(void)
     vt_cell_free(c), vt_cell_free(s);
 }
 
+/* Graphs with nothing to sum over, run under ASan/UBSan by every sanitizer build:
+ * - Cs BCC at a = 6 A has no pair within the 5 A cutoff: no bonds, so the energy is the same at
+ *   any larger lattice constant, twice a lone Cs's, and forces and stress are exactly zero;
+ * - K simple cubic at a = 4.5 A has 6 bonds per atom (4.5 A < 5 A) but no triplet (the three-body
+ *   cutoff is 4 A): forces zero by symmetry, stress equal to the strain derivative of E. */
+static void test_sparse_graphs(void)
+{
+    vt_calc *calc = open_calc(model_dir, "precision=double");
+    const double a6[3][3] = {{6, 0, 0}, {0, 6, 0}, {0, 0, 6}}, a7[3][3] = {{7, 0, 0}, {0, 7, 0}, {0, 0, 7}};
+    const double big[3][3] = {{12, 0, 0}, {0, 12, 0}, {0, 0, 12}};
+    vt_cell *bcc6 = new_cell(2, a6), *bcc7 = new_cell(2, a7), *lone = new_cell(1, big);
+    bcc6->Z[0] = bcc6->Z[1] = bcc7->Z[0] = bcc7->Z[1] = lone->Z[0] = 55;
+    for (int k = 0; k < 3; k++) bcc6->pos[1][k] = 3.0, bcc7->pos[1][k] = 3.5;
+    double f[2][3] = {{1, 1, 1}, {1, 1, 1}};
+    vt_calc_result r = {.forces = f, .want_stress = 1};
+    CHECK(vt_calc_compute(calc, bcc6, &r) == VT_OK);
+    double e_lone = energy(calc, lone), e7 = energy(calc, bcc7);
+    printf("Cs BCC without bonds: E = %.9f eV at a = 6 A, %.9f at 7 A, 2 x lone Cs %.9f\n", r.energy_eV, e7, 2 * e_lone);
+    CHECK(fabs(r.energy_eV - e7) < 1e-9 && fabs(r.energy_eV - 2 * e_lone) < 1e-9);
+    for (int i = 0; i < 2; i++)
+        for (int k = 0; k < 3; k++) CHECK(f[i][k] == 0 && r.stress_GPa[i][k] == 0 && r.stress_GPa[2][k] == 0);
+    const double a45[3][3] = {{4.5, 0, 0}, {0, 4.5, 0}, {0, 0, 4.5}};
+    vt_cell *sc = new_cell(1, a45);
+    sc->Z[0] = 19;
+    vt_rng rng;
+    vt_rng_seed(&rng, 3);
+    fd_check(calc, sc, &rng, "K sc, no triplets");
+    vt_cell_free(bcc6), vt_cell_free(bcc7), vt_cell_free(lone), vt_cell_free(sc);
+    vt_calc_free(calc);
+}
+
 /* ---------------------------------------------------------------------------------------------
 ** 4. Loader and options
 */
@@ -440,6 +471,7 @@ int main(void)
     test_acala();
     test_loader();
     test_supercell();
+    test_sparse_graphs();
     test_fd();
     TEST_DONE();
 }
