@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "structure.h"
+#include "text.h"
 
 typedef struct format {
     const char *name;        /* format argument of the public functions */
@@ -35,18 +36,12 @@ static const format formats[] = {
 #define N_FORMATS (sizeof formats / sizeof formats[0])
 #define FORMAT_NAMES "poscar, xdatcar, extxyz, lammps-data, pmg-json, cif, vtraj"
 
-static int has_suffix(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcasecmp(s + n - k, suffix) == 0;
-}
-
 static const format *by_file_name(const char *path)
 {
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     for (size_t i = 0; i < N_FORMATS; i++)
         for (const char *const *s = formats[i].suffixes; *s; s++)
-            if (has_suffix(base, *s)) return &formats[i];
+            if (vt_has_suffix(base, *s)) return &formats[i];
     for (size_t i = 0; i < N_FORMATS; i++)
         for (const char *const *p = formats[i].prefixes; *p; p++)
             if (strncasecmp(base, *p, strlen(*p)) == 0) return &formats[i];

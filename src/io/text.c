@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "atomic.h"
 #include "core/cell.h"
@@ -129,6 +130,12 @@ size_t vt_count_tokens(const char *s)
         n++;
         while (*s && !is_blank_char(*s)) s++;
     }
+}
+
+int vt_has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcasecmp(s + n - k, suffix) == 0;
 }
 
 int vt_is_blank(const char *s)

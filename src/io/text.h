@@ -37,6 +37,8 @@ char *vt_next_token(char **cursor);
 size_t vt_count_tokens(const char *s);
 /* Whether s holds only blanks. */
 int vt_is_blank(const char *s);
+/* Whether s ends with suffix, case-insensitively (".XYZ" matches ".xyz"). */
+int vt_has_suffix(const char *s, const char *suffix);
 
 /* Parse a whole token as a finite double / an integer in [lo, hi]; errors name line and field. */
 vt_status vt_parse_double(const vt_lines *r, const char *field, const char *tok, double *v);

@@ -395,19 +395,13 @@ static vt_status export_extxyz(vt_store *st, vt_text *t, size_t *n_items)
     return s;
 }
 
-static int has_ext(const char *path, const char *ext)
-{
-    size_t n = strlen(path), m = strlen(ext);
-    return n >= m && strcasecmp(path + n - m, ext) == 0;
-}
-
 vt_status vt_store_export(vt_store *st, const char *path, const char *format, size_t *n_items)
 {
     size_t n = 0;
     if (n_items) *n_items = 0;
     if (!format) {
-        format = has_ext(path, ".json") ? "mpcontribs" : has_ext(path, ".csv") ? "table"
-               : has_ext(path, ".xyz") || has_ext(path, ".extxyz") ? "extxyz" : NULL;
+        format = vt_has_suffix(path, ".json") ? "mpcontribs" : vt_has_suffix(path, ".csv") ? "table"
+               : vt_has_suffix(path, ".xyz") || vt_has_suffix(path, ".extxyz") ? "extxyz" : NULL;
         if (!format) VT_FAIL(VT_EINVAL, "export: cannot tell the format of '%.200s' (.json, .csv, .xyz or a format)", path);
     }
     vt_status (*fn)(vt_store *, vt_text *, size_t *) =

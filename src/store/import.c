@@ -20,6 +20,7 @@
 
 #include "core/error.h"
 #include "io/pmgjson.h"
+#include "io/text.h"
 #include "store.h"
 
 #define MAX_JSON_BYTES ((size_t)1 << 30)
@@ -497,17 +498,11 @@ static vt_status import_json(vt_store *st, const char *path, int64_t import_id, 
 /* ---------------------------------------------------------------------------------------------
 ** Entry point
 */
-static int has_ext(const char *path, const char *ext)
-{
-    size_t n = strlen(path), m = strlen(ext);
-    return n >= m && strcasecmp(path + n - m, ext) == 0;
-}
-
 vt_status vt_store_import(vt_store *st, const char *path, const char *format, size_t *n_runs)
 {
     size_t n = 0;
     if (n_runs) *n_runs = 0;
-    if (!format) format = has_ext(path, ".json") ? "mpcontribs" : "table";
+    if (!format) format = vt_has_suffix(path, ".json") ? "mpcontribs" : "table";
     int is_json = strcmp(format, "mpcontribs") == 0;
     if (!is_json && strcmp(format, "table") != 0)
         VT_FAIL(VT_EINVAL, "import: unknown format '%.40s' (table or mpcontribs)", format);
