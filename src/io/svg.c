@@ -471,12 +471,22 @@ static void draw_legend_row(plot *p, const vt_svg_series *s, const char *color, 
     put_text_at(&p->out, x + 24.0, y, " dy=\".35em\"", s->label);
 }
 
+/* A series has a legend row when it is labelled and draws at least one point: a group whose values
+ * are all missing (a campaign's anion group whose jobs all failed) would only mislead. */
+static int in_legend(const vt_svg_series *s)
+{
+    if (!has_text(s->label)) return 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (point_ok(s, i)) return 1;
+    return 0;
+}
+
 static void draw_legend(plot *p)
 {
     legend lg = {0};
     double text_w = 0.0;
     for (size_t k = 0; k < p->n_series; k++)
-        if (has_text(p->series[k].label)) {
+        if (in_legend(&p->series[k])) {
             lg.n++;
             text_w = fmax(text_w, text_width(p->series[k].label, FONT_PX));
         }
@@ -488,7 +498,7 @@ static void draw_legend(plot *p)
         "fill-opacity=\"0.85\" stroke=\"#bbb\"/>\n", lg.x, lg.y, lg.w, lg.h);
     double y = lg.y + 12.0;
     for (size_t k = 0; k < p->n_series; k++) {
-        if (!has_text(p->series[k].label)) continue;
+        if (!in_legend(&p->series[k])) continue;
         draw_legend_row(p, &p->series[k], palette[k % N_COLORS], lg.x + 6.0, y);
         y += 16.0;
     }

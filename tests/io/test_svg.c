@@ -124,6 +124,7 @@ static void parity_plot(void)
     if (!s) return;
     CHECK(strstr(s, "Parity &lt;D&gt; &amp; &apos;co&apos;") != NULL);
     CHECK(strstr(s, "test &quot;held out&quot;") != NULL);
+    CHECK(strstr(s, "all NaN") == NULL); /* nothing drawn, so no legend row */
     CHECK(count(s, "<circle") == 6);
     CHECK(count(s, "h6") == 6); /* 3 error bars (a NaN error or a NaN point has none), 2 caps each */
     CHECK(strstr(s, "stroke-dasharray") != NULL); /* the y = x line */
