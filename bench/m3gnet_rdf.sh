@@ -27,6 +27,7 @@
 #
 # usage: bench/m3gnet_rdf.sh [--jobs N] [--threads T] [--ps PS] [--eos-ps PS] [--equil-ps PS]
 #                            [--atoms N] [--smooth A] [--out DIR] [--formulas F1,F2,...]
+#                            [--replica-of DIR]
 #   --jobs N       compositions run at once (default 1); --threads T per job (default 2/N, >= 1)
 #   --ps PS        production length, ps (default 3), --equil-ps dropped from it (default 0.5)
 #   --eos-ps PS    length of each volume-search run, ps (default 1)
@@ -34,6 +35,11 @@
 #   --smooth A     Gaussian smoothing of our RDF, Angstrom (default 0.15)
 #   --out DIR      results folder (default bench-m3gnet-rdf in the current directory)
 #   --formulas     comma-separated subset, in this order (default: all 30, alphabetical)
+#   --replica-of D a second production per composition at the V* found in D (an earlier OUT), no
+#                  volume search, from another packing and other velocities (seeds 200 and 2); the
+#                  table then also gives R^2 of this RDF against D's ("R2 vs replica"): the agreement
+#                  two runs of the same model at the same density reach, the ceiling of any R^2
+#                  between two ~100-atom runs of a few ps
 # Env: VT_BIN (vitrum binary; default build/vitrum), VT_SHARED (default ../shared beside the repo).
 # Units: A, A^3, g/cm^3, GPa, K, ps.
 set -euo pipefail
@@ -41,12 +47,12 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${VT_BIN:-$SRC/build/vitrum}
 SHARED=${VT_SHARED:-$SRC/../shared}
 RDFDIR=$SHARED/paper/rdf
-JOBS=1 THREADS= PS=3 EOS_PS=1 EQUIL_PS=0.5 ATOMS=100 SMOOTH=0.15 OUT=bench-m3gnet-rdf FORMULAS=
+JOBS=1 THREADS= PS=3 EOS_PS=1 EQUIL_PS=0.5 ATOMS=100 SMOOTH=0.15 OUT=bench-m3gnet-rdf FORMULAS= REPLICA_OF=
 while [ $# -gt 0 ]; do
   case $1 in
     --jobs) JOBS=$2 ;; --threads) THREADS=$2 ;; --ps) PS=$2 ;; --eos-ps) EOS_PS=$2 ;;
     --equil-ps) EQUIL_PS=$2 ;; --atoms) ATOMS=$2 ;; --smooth) SMOOTH=$2 ;; --out) OUT=$2 ;;
-    --formulas) FORMULAS=$2 ;;
+    --formulas) FORMULAS=$2 ;; --replica-of) REPLICA_OF=$(cd "$2" && pwd) ;;
     *) echo "bench/m3gnet_rdf.sh: unknown option $1 (see the header of the script)" >&2; exit 2 ;;
   esac
   shift 2
@@ -99,16 +105,14 @@ next_volume() {
 
 nvt() {  # nvt IN STEPS PREFIX [extra md options]
   local in=$1 n=$2 pre=$3; shift 3
-  "$BIN" md --in "$in" --calc "$CALC" --ensemble nvt --temp $T --dt $DT --steps "$n" --seed 1 \
+  "$BIN" md --in "$in" --calc "$CALC" --ensemble nvt --temp $T --dt $DT --steps "$n" --seed "${SEED:-1}" \
     --log "$pre.log" --log-every $EVERY --out "$pre.final.extxyz" "$@" > "$pre.out" 2>&1
 }
 
-composition() {
-  local f=$1 d=$OUT/$1
-  [ -s "$d/result.txt" ] && return 0
-  rm -rf "$d"; mkdir -p "$d"
-  local t0=$SECONDS V0 k=0 s v p decision
-  V0=$("$BIN" pack "$f" --atoms "$ATOMS" --seed 1 --out "$d/start.vasp" | sed -n 's/.* V = \([0-9.]*\) A^3.*/\1/p')
+# Volume search of formula $1 in folder $2 from packed volume $3 (A^3); its last decision
+# ("done V", "near V") into $2/decision.txt.
+volume_search() {
+  local f=$1 d=$2 V0=$3 k=0 s v decision
   : > "$d/pv.txt"
   for s in 0.8 1.0 1.2; do
     v=$(awk -v a="$V0" -v s=$s 'BEGIN { printf "%.3f\n", a * s }')
@@ -126,9 +130,23 @@ composition() {
     echo "$v $(static_p "$d/eos-$k.log" "$v")" >> "$d/pv.txt"
     k=$((k + 1))
   done
-  pack_relaxed "$f" "$v" 100 "$d/prod.vasp"
-  nvt "$d/prod.vasp" "$(steps "$PS")" "$d/prod" --traj "$d/prod.vtraj" --traj-every $EVERY
-  local skip n_at rho r_m r_raw r_d r_p
+  echo "$decision" > "$d/decision.txt"
+}
+
+composition() {
+  local f=$1 d=$OUT/$1
+  [ -s "$d/result.txt" ] && return 0
+  rm -rf "$d"; mkdir -p "$d"
+  local t0=$SECONDS V0 v decision seed
+  V0=$("$BIN" pack "$f" --atoms "$ATOMS" --seed 1 --out "$d/start.vasp" | sed -n 's/.* V = \([0-9.]*\) A^3.*/\1/p')
+  if [ -n "$REPLICA_OF" ]; then
+    v=$(cut -d' ' -f3 "$REPLICA_OF/$f/result.txt") decision="replica $v" seed=2
+  else
+    volume_search "$f" "$d" "$V0"; read -r decision < "$d/decision.txt"; v=${decision#* } seed=1
+  fi
+  pack_relaxed "$f" "$v" $((100 * seed)) "$d/prod.vasp"
+  SEED=$seed nvt "$d/prod.vasp" "$(steps "$PS")" "$d/prod" --traj "$d/prod.vtraj" --traj-every $EVERY
+  local skip n_at rho r_m r_raw r_d r_p r_rep=-
   skip=$(steps "$EQUIL_PS"); skip=$((skip / EVERY))
   "$BIN" rdf "$d/prod.vtraj" --out "$d/rdf.csv" --skip "$skip" --smooth "$SMOOTH" > /dev/null
   "$BIN" rdf "$d/prod.vtraj" --out "$d/rdf_raw.csv" --skip "$skip" > /dev/null
@@ -137,16 +155,17 @@ composition() {
   r_raw=$(r2 "$RDFDIR/M3GNet_RDF_$f.csv" "$d/rdf_raw.csv")
   r_d=$(r2 "$RDFDIR/DFT_RDF_$f.csv" "$d/rdf.csv")
   r_p=$(r2 "$RDFDIR/DFT_RDF_$f.csv" "$RDFDIR/M3GNet_RDF_$f.csv")
+  [ -z "$REPLICA_OF" ] || r_rep=$(r2 "$REPLICA_OF/$f/rdf.csv" "$d/rdf.csv")
   rho=$("$BIN" pack "$f" --atoms "$ATOMS" --volume "$v" --seed 1 --out "$d/check.vasp" | sed -n 's/.* V = [0-9.]* A^3, \([0-9.]*\) g.*/\1/p')
   n_at=$(sed -n 7p "$d/check.vasp" | awk '{ for (i = 1; i <= NF; i++) s += $i; print s }')
-  printf "%s %s %s %s %s %s %s %s %s %d\n" "$f" "$n_at" "$v" "$rho" "${decision%% *}" "$r_m" "$r_d" "$r_p" "$r_raw" \
-    $((SECONDS - t0)) > "$d/result.tmp" && mv "$d/result.tmp" "$d/result.txt"
+  printf "%s %s %s %s %s %s %s %s %s %d %s\n" "$f" "$n_at" "$v" "$rho" "${decision%% *}" "$r_m" "$r_d" "$r_p" "$r_raw" \
+    $((SECONDS - t0)) "$r_rep" > "$d/result.tmp" && mv "$d/result.tmp" "$d/result.txt"
   [ -t 1 ] && echo "$f done in $((SECONDS - t0)) s" || true
 }
 
 echo "m3gnet RDF bench: $BIN, $JOBS job(s) x $THREADS thread(s), EOS runs ${EOS_PS} ps, production ${PS} ps (first ${EQUIL_PS} ps dropped), RDF smoothing ${SMOOTH} A, $ATOMS atoms, 5000 K, dt 2 fs; machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-export -f composition pack_relaxed static_p next_volume nvt steps
-export BIN CALC ATOMS EOS_PS PS EQUIL_PS SMOOTH OUT RDFDIR DT T EVERY
+export -f composition volume_search pack_relaxed static_p next_volume nvt steps
+export BIN CALC ATOMS EOS_PS PS EQUIL_PS SMOOTH OUT RDFDIR DT T EVERY REPLICA_OF
 # one bash per composition (set -e holds inside it); a failed composition has no result.txt
 tr , '\n' <<< "$FORMULAS" | xargs -P "$JOBS" -I{} bash -c \
   'set -eEo pipefail; trap "echo \"$1: failed, see $OUT/$1\" >&2" ERR; composition "$1"' _ {} || true
@@ -159,18 +178,22 @@ rows = []
 for f in formulas:
     p = os.path.join(out, f, "result.txt")
     if os.path.exists(p):
-        rows.append(open(p).read().split())
-print(f"{'formula':10s} {'atoms':>5s} {'V* (A^3)':>9s} {'rho g/cm3':>9s} {'search':>6s} "
-      f"{'R2 vs paper M3GNet':>18s} {'(unsmoothed)':>12s} {'R2 vs DFT':>9s} {'paper: DFT vs M3GNet':>20s} {'s':>5s}")
-for f, n, v, rho, dec, rm, rd, rp, raw, sec in rows:
-    print(f"{f:10s} {n:>5s} {float(v):9.1f} {float(rho):9.3f} {dec:>6s} {float(rm):18.3f} {float(raw):12.3f} "
-          f"{float(rd):9.3f} {float(rp):20.3f} {sec:>5s}")
+        fields = open(p).read().split()
+        rows.append(fields + ["-"] * (11 - len(fields)))   # results of older runs lack the replica column
+replica = any(r[10] != "-" for r in rows)
+print(f"{'formula':10s} {'atoms':>5s} {'V* (A^3)':>9s} {'rho g/cm3':>9s} {'search':>7s} "
+      f"{'R2 vs paper M3GNet':>18s} {'(unsmoothed)':>12s} {'R2 vs DFT':>9s} {'paper: DFT vs M3GNet':>20s} {'s':>5s}"
+      + (f" {'R2 vs replica':>13s}" if replica else ""))
+for f, n, v, rho, dec, rm, rd, rp, raw, sec, rep in rows:
+    print(f"{f:10s} {n:>5s} {float(v):9.1f} {float(rho):9.3f} {dec:>7s} {float(rm):18.3f} {float(raw):12.3f} "
+          f"{float(rd):9.3f} {float(rp):20.3f} {sec:>5s}" + (f" {float(rep):13.3f}" if replica else ""))
 if rows:
     n = len(rows)
     frac = lambda k, x: sum(float(r[k]) >= x for r in rows) / n
     print(f"{n} of {len(formulas)} compositions done")
     for x in (0.85, 0.9, 0.95):
         print(f"R^2 >= {x:.2f}: vs paper M3GNet {100 * frac(5, x):5.1f}% (unsmoothed {100 * frac(8, x):5.1f}%)   "
-              f"vs DFT {100 * frac(6, x):5.1f}%   paper's DFT vs M3GNet {100 * frac(7, x):5.1f}%")
+              f"vs DFT {100 * frac(6, x):5.1f}%   paper's DFT vs M3GNet {100 * frac(7, x):5.1f}%"
+              + (f"   vs replica {100 * frac(10, x):5.1f}%" if replica else ""))
     print(f"fraction with R^2 >= 0.95 against the paper's M3GNet RDF: {100 * frac(5, 0.95):.1f}% (goal >= 90%)")
 EOF
