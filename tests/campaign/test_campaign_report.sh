@@ -2,10 +2,11 @@
 # test_campaign_report.sh - `vitrum campaign report` on a small SQLite campaign (3 oxides that run
 # on the quick PMMCS schedule, a sulfide and a bromide that fail on it): the page and its 3 SVG
 # figures are well-formed (Python's XML parser), the D(T) figure has one marker per stored Li
-# diffusivity, the D values in the page equal the database's (`vitrum db export`, read by
-# Python), anion groups and element counts are right, and the page renders in headless Chromium
-# (screenshot kept in the build folder as campaign_report.png). Also checks docs/slurm-campaign.sh
-# with `bash -n`. Skipped (77) without chromium.
+# diffusivity and a legend row only for the anion group that has some, the D values in the page
+# equal the database's (`vitrum db export`, read by Python), anion groups and element counts are
+# right, and the page renders in headless Chromium (screenshot kept in the build folder as
+# campaign_report.png). Also checks docs/slurm-campaign.sh with `bash -n`. Skipped (77) without
+# chromium.
 set -u
 bin=${VT_BIN:?}
 src=${VT_SOURCE:?}
@@ -38,6 +39,8 @@ for name in ("d_vs_T.svg", "ea_by_anion.svg", "coverage.svg"):
 print("svg well-formed")
 circles = len(ET.parse(d + "/d_vs_T.svg").getroot().findall(".//" + ns + "circle"))
 print("d_vs_T points", circles)  # svg.c: exactly one <circle> per data point
+texts = [t.text or "" for t in ET.parse(d + "/d_vs_T.svg").getroot().iter(ns + "text")]
+print("d_vs_T legend", " ".join(sorted(t for t in texts if re.fullmatch(r"\w+ \(\d+\)", t))))
 cov = {g.find(ns + "title").text.split(":")[0]: int(g.find(ns + "title").text.split(": ")[1])
        for g in ET.parse(d + "/coverage.svg").getroot().findall(ns + "g")}
 print("coverage Li O S Br Si Na", cov["Li"], cov["O"], cov["S"], cov["Br"], cov["Si"], cov["Na"])
@@ -58,6 +61,7 @@ PY
 cat "$tmp/py.out"
 check "figures well-formed" "grep -q '^svg well-formed' '$tmp/py.out'"
 check "D(T) figure: 9 points (3 jobs x 3 T)" "grep -q '^d_vs_T points 9$' '$tmp/py.out'"
+check "D(T) legend: only the group with points (S and Br failed)" "grep -q '^d_vs_T legend O (3)$' '$tmp/py.out'"
 check "coverage counts" "grep -q '^coverage Li O S Br Si Na 5 3 1 1 1 0$' '$tmp/py.out'"
 check "page D values equal the database" "grep -q '^html D values equal the database 9$' '$tmp/py.out'"
 check "anion groups" "grep -q '^anions Li2SiO3=O Li2TiO3=O Li2ZrO3=O Li3PS4=S LiBr=Br$' '$tmp/py.out'"
