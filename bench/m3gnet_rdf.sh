@@ -27,7 +27,7 @@
 #
 # usage: bench/m3gnet_rdf.sh [--jobs N] [--threads T] [--ps PS] [--eos-ps PS] [--equil-ps PS]
 #                            [--atoms N] [--smooth A] [--out DIR] [--formulas F1,F2,...]
-#                            [--replica-of DIR]
+#                            [--replica-of DIR] [--m3gnet OPTS]
 #   --jobs N       compositions run at once (default 1); --threads T per job (default 2/N, >= 1)
 #   --ps PS        production length, ps (default 3), --equil-ps dropped from it (default 0.5)
 #   --eos-ps PS    length of each volume-search run, ps (default 1)
@@ -35,6 +35,7 @@
 #   --smooth A     Gaussian smoothing of our RDF, Angstrom (default 0.15)
 #   --out DIR      results folder (default bench-m3gnet-rdf in the current directory)
 #   --formulas     comma-separated subset, in this order (default: all 30, alphabetical)
+#   --m3gnet OPTS  more options of the m3gnet back end, e.g. model=efs: the paper's TensorFlow model
 #   --replica-of D a second production per composition at the V* found in D (an earlier OUT), no
 #                  volume search, from another packing and other velocities (seeds 200 and 2); the
 #                  table then also gives R^2 of this RDF against D's ("R2 vs replica"): the agreement
@@ -47,12 +48,13 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${VT_BIN:-$SRC/build/vitrum}
 SHARED=${VT_SHARED:-$SRC/../shared}
 RDFDIR=$SHARED/paper/rdf
-JOBS=1 THREADS= PS=3 EOS_PS=1 EQUIL_PS=0.5 ATOMS=100 SMOOTH=0.15 OUT=bench-m3gnet-rdf FORMULAS= REPLICA_OF=
+JOBS=1 THREADS= PS=3 EOS_PS=1 EQUIL_PS=0.5 ATOMS=100 SMOOTH=0.15 OUT=bench-m3gnet-rdf FORMULAS= REPLICA_OF= M3GNET_OPTS=
 while [ $# -gt 0 ]; do
   case $1 in
     --jobs) JOBS=$2 ;; --threads) THREADS=$2 ;; --ps) PS=$2 ;; --eos-ps) EOS_PS=$2 ;;
     --equil-ps) EQUIL_PS=$2 ;; --atoms) ATOMS=$2 ;; --smooth) SMOOTH=$2 ;; --out) OUT=$2 ;;
     --formulas) FORMULAS=$2 ;; --replica-of) REPLICA_OF=$(cd "$2" && pwd) ;;
+    --m3gnet) M3GNET_OPTS=$2, ;;
     *) echo "bench/m3gnet_rdf.sh: unknown option $1 (see the header of the script)" >&2; exit 2 ;;
   esac
   shift 2
@@ -63,7 +65,7 @@ done
 [ -n "$FORMULAS" ] || FORMULAS=$(ls "$RDFDIR" | sed -n 's/^M3GNet_RDF_\(.*\)\.csv$/\1/p' | sort | paste -sd,)
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-CALC="m3gnet:threads=$THREADS"
+CALC="m3gnet:${M3GNET_OPTS}threads=$THREADS"
 DT=2 T=5000 EVERY=10           # fs, K, steps between log lines and frames (20 fs)
 steps() { awk -v ps="$1" -v dt=$DT 'BEGIN { printf "%d\n", ps * 1000 / dt + 0.5 }'; }
 
@@ -163,7 +165,7 @@ composition() {
   [ -t 1 ] && echo "$f done in $((SECONDS - t0)) s" || true
 }
 
-echo "m3gnet RDF bench: $BIN, $JOBS job(s) x $THREADS thread(s), EOS runs ${EOS_PS} ps, production ${PS} ps (first ${EQUIL_PS} ps dropped), RDF smoothing ${SMOOTH} A, $ATOMS atoms, 5000 K, dt 2 fs; machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "m3gnet RDF bench: $BIN --calc $CALC, $JOBS job(s) x $THREADS thread(s), EOS runs ${EOS_PS} ps, production ${PS} ps (first ${EQUIL_PS} ps dropped), RDF smoothing ${SMOOTH} A, $ATOMS atoms, 5000 K, dt 2 fs; machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 export -f composition volume_search pack_relaxed static_p next_volume nvt steps
 export BIN CALC ATOMS EOS_PS PS EQUIL_PS SMOOTH OUT RDFDIR DT T EVERY REPLICA_OF
 # one bash per composition (set -e holds inside it); a failed composition has no result.txt
