@@ -1,9 +1,11 @@
 /*
 ** m3gnet.c - the M3GNet universal potential as a vitrum back end (--calc m3gnet[:OPTIONS]).
-**   Model: M3GNet-MP-2021.2.8-PES of matgl (C. Chen and S. P. Ong, Nat. Comput. Sci. 2, 718 (2022)),
-**   shipped in models/m3gnet-mp-2021.2.8-pes (BSD-3); how it computes: m3gnet_net.h, m3gnet_graph.c.
+**   Models (C. Chen and S. P. Ong, Nat. Comput. Sci. 2, 718 (2022)), shipped in models/ (BSD-3):
+**   M3GNet-MP-2021.2.8-PES of matgl (the default) and MP-2021.2.8-EFS of the original TensorFlow
+**   m3gnet package (the one of Zheng et al. 2024); how they compute: m3gnet_net.h, m3gnet_graph.c.
 **   OPTIONS, comma-separated (docs/m3gnet.md):
-**     DIR | dir=DIR          model folder; default $VITRUM_M3GNET_DIR, else the shipped weights
+**     DIR | dir=DIR          model folder; default $VITRUM_M3GNET_DIR, else the shipped PES model
+**     model=pes|efs          a shipped model: pes (matgl's, the default) | efs (TF m3gnet's)
 **     indexing=consistent    three-body indexing (default) | matgl: matgl's own (compatibility)
 **     precision=float        float weights and activations, double sums (default) | double
 **     threads=N              threads per evaluation (default: online CPUs, at most 64)
@@ -24,9 +26,11 @@
 #include "core/error.h"
 #include "io/text.h"
 
-#ifndef VT_M3GNET_DEFAULT_DIR
-#define VT_M3GNET_DEFAULT_DIR "models/m3gnet-mp-2021.2.8-pes"
+#ifndef VT_M3GNET_MODELS_DIR
+#define VT_M3GNET_MODELS_DIR "models"
 #endif
+#define VT_M3GNET_DEFAULT_DIR VT_M3GNET_MODELS_DIR "/m3gnet-mp-2021.2.8-pes"
+#define VT_M3GNET_EFS_DIR VT_M3GNET_MODELS_DIR "/m3gnet-mp-2021.2.8-efs"
 
 void openblas_set_num_threads(int num_threads); /* OpenBLAS extension (cblas.h of openblas) */
 
@@ -102,7 +106,7 @@ static vt_status parse_item(m3g_state *s, char *item, int first)
 {
     char *eq = strchr(item, '=');
     if (!eq) {
-        if (!first) VT_FAIL(VT_EINVAL, "--calc m3gnet: '%s': expected key=value (dir, indexing, precision, threads, skin)", item);
+        if (!first) VT_FAIL(VT_EINVAL, "--calc m3gnet: '%s': expected key=value (dir, model, indexing, precision, threads, skin)", item);
         eq = item - 1; /* a bare first item is the model folder */
     } else {
         *eq = '\0';
@@ -112,6 +116,10 @@ static vt_status parse_item(m3g_state *s, char *item, int first)
     if (strcmp(key, "dir") == 0) {
         if (!*val || strlen(val) >= sizeof s->dir) VT_FAIL(VT_EINVAL, "--calc m3gnet: dir: empty or too long");
         strcpy(s->dir, val);
+    } else if (strcmp(key, "model") == 0) {
+        if (strcmp(val, "pes") && strcmp(val, "efs"))
+            VT_FAIL(VT_EINVAL, "--calc m3gnet: model: expected pes (matgl) or efs (TF m3gnet), got '%s'", val);
+        snprintf(s->dir, sizeof s->dir, "%s", strcmp(val, "efs") == 0 ? VT_M3GNET_EFS_DIR : VT_M3GNET_DEFAULT_DIR);
     } else if (strcmp(key, "indexing") == 0) {
         if (strcmp(val, "consistent") && strcmp(val, "matgl"))
             VT_FAIL(VT_EINVAL, "--calc m3gnet: indexing: expected consistent or matgl, got '%s'", val);
@@ -129,7 +137,7 @@ static vt_status parse_item(m3g_state *s, char *item, int first)
         if (!*val || *end || !(v >= 0 && v <= 10)) VT_FAIL(VT_EINVAL, "--calc m3gnet: skin: expected 0..10 A, got '%s'", val);
         s->skin_A = v;
     } else {
-        VT_FAIL(VT_EINVAL, "--calc m3gnet: unknown option '%s' (dir, indexing, precision, threads, skin)", key);
+        VT_FAIL(VT_EINVAL, "--calc m3gnet: unknown option '%s' (dir, model, indexing, precision, threads, skin)", key);
     }
     return VT_OK;
 }
@@ -160,6 +168,7 @@ static vt_status settings_text(const m3g_state *s, char **out)
     vt_text t = {0};
     vt_text_printf(&t, "m3gnet (M3GNet universal potential, Chen & Ong, Nat. Comput. Sci. 2, 718 (2022))\n");
     vt_text_printf(&t, "%s", s->model->provenance);
+    if (s->model->variant == M3G_TF) vt_text_printf(&t, "variant = m3gnet-tf (the TensorFlow m3gnet model)\n");
     vt_text_printf(&t, "indexing = %s\nprecision = %s\nthreads = %d\nskin_A = %.17g\n",
                    s->matgl_indexing ? "matgl" : "consistent", s->api->precision, s->threads, s->skin_A);
     if (t.is_oom) {
@@ -178,6 +187,9 @@ vt_status vt_calc_open_m3gnet(const char *arg, const vt_calc_ops **ops, void **s
     if (!s) VT_FAIL(VT_ENOMEM, "--calc m3gnet: out of memory");
     vt_status st = parse_options(s, arg);
     if (st == VT_OK) st = m3g_model_load(s->dir, &s->model);
+    if (st == VT_OK && s->matgl_indexing && s->model->variant != M3G_MATGL)
+        st = vt_err_set_(VT_EINVAL, "--calc m3gnet: indexing=matgl reproduces matgl's own indexing; %s is not a matgl model",
+                         s->dir);
     if (st == VT_OK) {
         s->api = s->is_double ? &m3g_net_f64 : &m3g_net_f32;
         st = s->api->create(s->model, &s->net);

@@ -16,6 +16,11 @@
 
 #define M3G_MAX_BLOCKS 8
 #define M3G_N_BASIS 9 /* max_n * max_l = 3 * 3: radial index l * 3 + n */
+#define M3G_N_SMOOTH 3 /* max_n: the smooth two-body basis of the TF model */
+
+/* Two models share this code (docs/m3gnet.md): matgl's M3GNet-MP-2021.2.8-PES (the default) and
+ * the original TensorFlow m3gnet's MP-2021.2.8-EFS, which differs in the flags of m3g_model. */
+typedef enum m3g_variant { M3G_MATGL = 0, M3G_TF = 1 } m3g_variant;
 
 /* A gated MLP as matgl's GatedMLP: out = A(x) * B(x), both paths with the same layer sizes; path A
  * ("layers") has SiLU after every layer (the last one only when last_silu), path B ("gates") SiLU
@@ -32,15 +37,22 @@ typedef struct m3g_gated {
 typedef struct m3g_block {
     const float *atom_w, *atom_b; /* [K][F], [K]: sigmoid(W v + b), weights of each neighbour k */
     const float *bond_w, *bond_g; /* [F][K] each, no bias: e += SiLU(W1 t) * sigmoid(W2 t) */
-    m3g_gated edge, node;         /* 3F -> F -> F -> F on [v_i, v_j, e] */
-    const float *edge_rbf_w;      /* [F][K], no bias: the edge update is G_e(...) * (W rbf) */
-    const float *node_rbf_w;      /* [F][K], no bias: messages G_v(...) * (W rbf) */
+    m3g_gated edge, node;         /* 3F -> F -> F -> F on [v_i, v_j, e] (TF: 3F -> F -> F) */
+    const float *edge_rbf_w;      /* [F][K2], no bias: the edge update is G_e(...) * (W rbf) */
+    const float *node_rbf_w;      /* [F][K2], no bias: messages G_v(...) * (W rbf), TF: * SiLU(W rbf) */
 } m3g_block;
 
 typedef struct m3g_model {
+    m3g_variant variant;
+    /* What the variant changes (set by the loader; matgl / TF): */
+    int smooth_rbf;            /* two-body basis: the 9 spherical Bessel functions (0) / 3 smooth ones (1) */
+    int n_rbf;                 /* K2, two-body basis functions: 9 / 3 */
+    int silu_node_rbf;         /* messages G_v * (W_v rbf) (0) / G_v * SiLU(W_v rbf) (1) */
+    int msg_to_src;            /* messages of bond i -> j summed onto j (0) / onto i (1) */
+    double cos_eps;            /* cos(theta) clamped to +-(1 - cos_eps): 1e-7 / 0 */
     int n_blocks;
     int units;                 /* F, width of atom and bond features (64) */
-    int n_types;               /* elements the model covers (89) */
+    int n_types;               /* elements the model covers (89; TF: 94, type = Z - 1) */
     double cutoff_A;           /* two-body cutoff (5 A), also the cutoff of the radial basis */
     double cutoff3_A;          /* three-body cutoff (4 A) */
     double data_std_eV;        /* E = data_std * sum_i readout(v_i) + data_mean + sum_i ref */
@@ -49,9 +61,9 @@ typedef struct m3g_model {
     int Z_of_type[VT_MAX_Z + 1];
     const float *ref_eV;       /* [n_types] element reference energies, eV */
     const float *node_embed;   /* [n_types][F] */
-    const float *edge_embed_w, *edge_embed_b; /* [F][K], [F]: e = SiLU(W rbf + b) */
+    const float *edge_embed_w, *edge_embed_b; /* [F][K2], [F]: e = SiLU(W rbf + b); TF: no b (NULL) */
     m3g_block block[M3G_MAX_BLOCKS];
-    m3g_gated readout;         /* F -> F -> F -> F -> 1, path A linear last */
+    m3g_gated readout;         /* F -> F -> F -> F -> 1 (TF: F -> F -> F -> 1), path A linear last */
     float *blob;               /* every tensor, as read from weights.bin (owned) */
     char *provenance;          /* files and their FNV-1a 64 hashes, one per line (owned) */
 } m3g_model;
@@ -73,6 +85,8 @@ typedef struct m3g_graph {
     double *d;                 /* [n_bonds] |r| */
     double (*rbf)[M3G_N_BASIS];  /* [n_bonds] radial basis e_ln(d) */
     double (*drbf)[M3G_N_BASIS]; /* [n_bonds] its derivative d e_ln / d d, 1/A */
+    double (*smooth)[M3G_N_SMOOTH];  /* [n_bonds] smooth two-body basis g_n(d) (TF model only, else NULL) */
+    double (*dsmooth)[M3G_N_SMOOTH]; /* [n_bonds] d g_n / d d, 1/A */
     double *fc, *dfc;          /* [n_bonds] three-body cutoff weight f(d) and f'(d) */
     /* Triplets, grouped by the bond that receives them: trip_start[b] .. trip_start[b + 1]. Per
      * triplet the bonds i->j and i->k giving the angle (ga, gb) and the bond whose cutoff weight and
@@ -91,9 +105,9 @@ vt_status m3g_graph_build(m3g_graph *g, const m3g_model *m, const vt_cell *c, co
                           int matgl_indexing);
 void m3g_graph_clear(m3g_graph *g);
 
-/* Angular part of a triplet: cos(theta_jik) (clamped as matgl does) and dcos/dr_ij, dcos/dr_ik
- * (zero where clamped); Y[l] = Y_l^0(cos) and dY[l] = dY_l^0/dcos, l = 0..2. */
-void m3g_angle(const double rij[3], double dij, const double rik[3], double dik, double *cos_t,
+/* Angular part of a triplet: cos(theta_jik) clamped to +-(1 - eps) (m3g_model.cos_eps) and
+ * dcos/dr_ij, dcos/dr_ik (zero where clamped); Y[l] = Y_l^0(cos) and dY[l] = dY_l^0/dcos, l = 0..2. */
+void m3g_angle(const double rij[3], double dij, const double rik[3], double dik, double eps, double *cos_t,
                double dcos_ij[3], double dcos_ik[3], double Y[3], double dY[3]);
 
 /* Work shared by the threads of one evaluation. */

@@ -7,6 +7,9 @@
 **   Radial basis (9 functions, index l*3 + n, l, n = 0..2):
 **       e_ln(d) = sqrt(2 / rc^3) j_l(z_ln d / rc) / |j_{l+1}(z_ln)|,   d clipped to rc
 **   z_ln: n-th positive root of the spherical Bessel function j_l. No envelope (as matgl).
+**   The TF model (m3g_model.smooth_rbf) uses these 9 only for the three-body radial part; its
+**   two-body basis is the smooth Bessel basis of Kocer et al. (J. Chem. Phys. 150, 154102 (2019)),
+**   3 functions that vanish at rc with their first and second derivatives (smooth_basis).
 **   Three-body cutoff weight: f(d) = 1 - 10 x^3 + 15 x^4 - 6 x^5, x = d / rc3 (rc3 = 4 A), 0 beyond.
 **   Triplets: ordered pairs of distinct bonds i->j, i->k of one atom, both with d <= rc3.
 **   Consistent indexing (default): the triplet's angle, weights and receiving bond all refer to
@@ -71,6 +74,38 @@ static void radial_basis(double d, double rc, const double norm_ln[M3G_N_BASIS],
         }
 }
 
+/* The smooth two-body basis g_n(d), n = 0..2, and d g_n / dd (m3gnet's SmoothBesselBasis):
+ *   f_n = (-1)^n sqrt(2) pi / rc^1.5 (n+1)(n+2) / sqrt((n+1)^2 + (n+2)^2)
+ *         [sinc((n+1) pi d / rc) + sinc((n+2) pi d / rc)],   sinc x = sin(x) / x
+ *   e_n = n^2 (n+2)^2 / (4 (n+1)^4 + 1),  q_0 = 1,  q_n = 1 - e_n / q_{n-1}
+ *   g_0 = f_0,  g_n = (f_n + sqrt(e_n / q_{n-1}) g_{n-1}) / sqrt(q_n)
+ * Units: d, rc in A; g in A^-1.5. No envelope: every f_n is already zero at rc. */
+static void smooth_basis(double d, double rc, double g[M3G_N_SMOOTH], double dg[M3G_N_SMOOTH])
+{
+    const double pi = 3.14159265358979323846;
+    double q_prev = 1.0;
+    for (int n = 0; n < M3G_N_SMOOTH; n++) {
+        double f = 0, df = 0;
+        for (int m = n + 1; m <= n + 2; m++) { /* the two sinc terms */
+            double a = m * pi / rc, x = a * d, s = sin(x);
+            f += s / x;
+            df += (cos(x) - s / x) / d; /* d/dd sin(a d) / (a d) */
+        }
+        double c = (n % 2 ? -1.0 : 1.0) * sqrt(2.0) * pi / pow(rc, 1.5) * (n + 1) * (n + 2) /
+                   sqrt((double)(n + 1) * (n + 1) + (double)(n + 2) * (n + 2));
+        f *= c, df *= c;
+        if (n == 0) {
+            g[0] = f, dg[0] = df;
+            continue;
+        }
+        double e = (double)n * n * (n + 2) * (n + 2) / (4.0 * pow(n + 1, 4) + 1.0), q = 1.0 - e / q_prev;
+        double w = sqrt(e / q_prev), iq = 1.0 / sqrt(q);
+        g[n] = (f + w * g[n - 1]) * iq;
+        dg[n] = (df + w * dg[n - 1]) * iq;
+        q_prev = q;
+    }
+}
+
 static void cutoff_weight(double d, double rc3, double *f, double *df)
 {
     if (d > rc3) {
@@ -82,10 +117,9 @@ static void cutoff_weight(double d, double rc3, double *f, double *df)
     *df = -30.0 * x2 * (1.0 - 2.0 * x + x2) / rc3;
 }
 
-void m3g_angle(const double rij[3], double dij, const double rik[3], double dik, double *cos_t,
+void m3g_angle(const double rij[3], double dij, const double rik[3], double dik, double eps, double *cos_t,
                double dcos_ij[3], double dcos_ik[3], double Y[3], double dY[3])
 {
-    const double eps = 1e-7; /* matgl clamps cos to +-(1 - 1e-7) before using it */
     double inv = 1.0 / (dij * dik);
     double c = (rij[0] * rik[0] + rij[1] * rik[1] + rij[2] * rik[2]) * inv;
     int clamped = 0;
@@ -126,9 +160,13 @@ static vt_status reserve_atoms(m3g_graph *g, size_t n)
     return VT_OK;
 }
 
-static vt_status reserve_bonds(m3g_graph *g, size_t n)
+static vt_status reserve_bonds(m3g_graph *g, size_t n, int smooth)
 {
     if (n <= g->cap_bonds) return VT_OK;
+    if (smooth) {
+        GROW(g->smooth, n + n / 4 + 64);
+        GROW(g->dsmooth, n + n / 4 + 64);
+    }
     n += n / 4 + 64;
     GROW(g->src, n);
     GROW(g->dst, n);
@@ -157,7 +195,7 @@ void m3g_graph_clear(m3g_graph *g)
 {
     vt_free(g->bond_start), vt_free(g->type), vt_free(g->src), vt_free(g->dst), vt_free(g->rev);
     vt_free(g->r), vt_free(g->d), vt_free(g->rbf), vt_free(g->drbf), vt_free(g->fc), vt_free(g->dfc);
-    vt_free(g->trip_start), vt_free(g->trip);
+    vt_free(g->trip_start), vt_free(g->trip), vt_free(g->smooth), vt_free(g->dsmooth);
     memset(g, 0, sizeof *g);
 }
 
@@ -248,7 +286,7 @@ static vt_status collect_bonds(m3g_graph *g, const m3g_model *m, const vt_cell *
     size_t n = c->n_atoms;
     if (!nl->full || nl->n_atoms != n || nl->cutoff_A + nl->skin_A < m->cutoff_A)
         VT_FAIL(VT_EINTERNAL, "m3gnet: neighbour list not full or shorter than the cutoff");
-    if (reserve_atoms(g, n) || reserve_bonds(g, nl->n_pairs)) VT_FAIL(VT_ENOMEM, "m3gnet: out of memory");
+    if (reserve_atoms(g, n) || reserve_bonds(g, nl->n_pairs, m->smooth_rbf)) VT_FAIL(VT_ENOMEM, "m3gnet: out of memory");
     int16_t (*img)[3] = vt_malloc((nl->n_pairs ? nl->n_pairs : 1) * sizeof *img);
     if (!img) VT_FAIL(VT_ENOMEM, "m3gnet: out of memory");
     const double rc2 = m->cutoff_A * m->cutoff_A;
@@ -293,6 +331,7 @@ static void bond_terms(m3g_graph *g, const m3g_model *m)
         g->d[b] = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
         radial_basis(g->d[b], m->cutoff_A, norm, g->rbf[b], g->drbf[b]);
         cutoff_weight(g->d[b], m->cutoff3_A, &g->fc[b], &g->dfc[b]);
+        if (m->smooth_rbf) smooth_basis(g->d[b], m->cutoff_A, g->smooth[b], g->dsmooth[b]);
     }
 }
 

@@ -2,6 +2,9 @@
 ** m3gnet_load.c - load a pretrained M3GNet potential: DIR/model.json (matgl's architecture record),
 ** DIR/weights.json (name, dtype, shape, offset, nbytes of every tensor) and DIR/weights.bin (the
 ** tensors, raw little-endian float32, PyTorch's row-major layout: a Linear weight is [out][in]).
+** model.json is either matgl's record or vitrum's record of the TensorFlow m3gnet model ("variant":
+** "m3gnet-tf", written by tools/m3gnet_tf_convert.py with matgl's tensor names; m3gnet.h lists
+** what the variant changes).
 ** The architecture is derived from model.json's hyperparameters (n_blocks, units, element list);
 ** the settings this code does not implement (smooth or phi bases, state features, intensive
 ** readout, other activations or basis sizes) are VT_ENOTSUP. Then every tensor the architecture
@@ -101,70 +104,114 @@ static vt_status need_value(const cJSON *o, const char *key, const char *path, c
     return VT_OK;
 }
 
-static vt_status parse_model_json(m3g_model *m, const char *path, const char *text)
+typedef struct fixed_value {
+    const char *key, *value;
+} fixed_value;
+
+static vt_status need_values(const cJSON *o, const char *path, const fixed_value *f, size_t n)
 {
-    cJSON *root = cJSON_Parse(text);
-    if (!root) VT_FAIL_AT(VT_EPARSE, path, 0, NULL, "not valid JSON");
-    vt_status s = VT_OK;
-    const cJSON *kw, *model, *args, *types, *x;
-    if ((s = need(root, "kwargs", path, &kw)) || (s = need(kw, "model", path, &model)) ||
-        (s = need(model, "init_args", path, &args)) || (s = need(model, "@class", path, &x)))
-        goto done;
-    if (!cJSON_IsString(x) || strcmp(x->valuestring, "M3GNet") != 0) {
-        s = vt_err_at_(VT_ENOTSUP, path, 0, "@class", "expected an M3GNet model");
-        goto done;
+    for (size_t i = 0; i < n; i++) VT_TRY(need_value(o, f[i].key, path, f[i].value));
+    return VT_OK;
+}
+
+static vt_status parse_cutoffs(m3g_model *m, const cJSON *args, const char *path)
+{
+    const char *keys[2] = {"cutoff", "threebody_cutoff"};
+    double *cut[2] = {&m->cutoff_A, &m->cutoff3_A};
+    for (int i = 0; i < 2; i++) {
+        const cJSON *x;
+        VT_TRY(need(args, keys[i], path, &x));
+        if (!cJSON_IsNumber(x) || !(x->valuedouble > 0 && x->valuedouble <= 20))
+            VT_FAIL_AT(VT_EPARSE, path, 0, keys[i], "expected a cutoff in (0, 20] A");
+        *cut[i] = x->valuedouble;
     }
-    static const struct { const char *key, *value; } fixed[] = {
+    if (m->cutoff3_A > m->cutoff_A) VT_FAIL_AT(VT_EPARSE, path, 0, "threebody_cutoff", "larger than cutoff");
+    return VT_OK;
+}
+
+/* The architecture flags of each variant (m3gnet.h, docs/m3gnet.md). */
+static void set_variant(m3g_model *m, m3g_variant v)
+{
+    m->variant = v;
+    m->smooth_rbf = m->silu_node_rbf = m->msg_to_src = v == M3G_TF;
+    m->n_rbf = v == M3G_TF ? M3G_N_SMOOTH : M3G_N_BASIS;
+    m->cos_eps = v == M3G_TF ? 0.0 : 1e-7; /* TF clips cos to [-1, 1], matgl to +-(1 - 1e-7) */
+}
+
+/* matgl's record: kwargs.model.init_args, the element order in element_types. */
+static vt_status parse_matgl(m3g_model *m, const cJSON *root, const char *path)
+{
+    const cJSON *kw, *model, *args, *types, *x;
+    VT_TRY(need(root, "kwargs", path, &kw));
+    VT_TRY(need(kw, "model", path, &model));
+    VT_TRY(need(model, "init_args", path, &args));
+    VT_TRY(need(model, "@class", path, &x));
+    if (!cJSON_IsString(x) || strcmp(x->valuestring, "M3GNet") != 0)
+        VT_FAIL_AT(VT_ENOTSUP, path, 0, "@class", "expected an M3GNet model");
+    static const fixed_value fixed[] = {
         {"max_n", "3"}, {"max_l", "3"}, {"rbf_type", "\"SphericalBessel\""}, {"use_smooth", "false"},
         {"use_phi", "false"}, {"include_state", "false"}, {"is_intensive", "false"},
         {"activation_type", "\"swish\""}, {"ntargets", "1"}, {"dim_state_embedding", "0"},
         {"task_type", "\"regression\""},
     };
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        if ((s = need_value(args, fixed[i].key, path, fixed[i].value))) goto done;
+    VT_TRY(need_values(args, path, fixed, sizeof fixed / sizeof fixed[0]));
     int dn = 0, de = 0;
-    if ((s = need_int(args, "nblocks", path, 1, M3G_MAX_BLOCKS, &m->n_blocks)) ||
-        (s = need_int(args, "units", path, 16, 1024, &m->units)) ||
-        (s = need_int(args, "dim_node_embedding", path, 1, 4096, &dn)) ||
-        (s = need_int(args, "dim_edge_embedding", path, 1, 4096, &de)))
-        goto done;
-    if (dn != m->units || de != m->units) {
-        s = vt_err_at_(VT_ENOTSUP, path, 0, "units", "embedding widths must equal units");
-        goto done;
-    }
-    const char *cut_keys[2] = {"cutoff", "threebody_cutoff"};
-    double *cut[2] = {&m->cutoff_A, &m->cutoff3_A};
-    for (int i = 0; i < 2; i++) {
-        if ((s = need(args, cut_keys[i], path, &x))) goto done;
-        if (!cJSON_IsNumber(x) || !(x->valuedouble > 0 && x->valuedouble <= 20)) {
-            s = vt_err_at_(VT_EPARSE, path, 0, cut_keys[i], "expected a cutoff in (0, 20] A");
-            goto done;
-        }
-        *cut[i] = x->valuedouble;
-    }
-    if (m->cutoff3_A > m->cutoff_A) {
-        s = vt_err_at_(VT_EPARSE, path, 0, "threebody_cutoff", "larger than cutoff");
-        goto done;
-    }
-    if ((s = need(args, "element_types", path, &types))) goto done;
+    VT_TRY(need_int(args, "nblocks", path, 1, M3G_MAX_BLOCKS, &m->n_blocks));
+    VT_TRY(need_int(args, "units", path, 16, 1024, &m->units));
+    VT_TRY(need_int(args, "dim_node_embedding", path, 1, 4096, &dn));
+    VT_TRY(need_int(args, "dim_edge_embedding", path, 1, 4096, &de));
+    if (dn != m->units || de != m->units) VT_FAIL_AT(VT_ENOTSUP, path, 0, "units", "embedding widths must equal units");
+    VT_TRY(parse_cutoffs(m, args, path));
+    VT_TRY(need(args, "element_types", path, &types));
     int n = cJSON_GetArraySize(types);
-    if (!cJSON_IsArray(types) || n < 1 || n > VT_MAX_Z) {
-        s = vt_err_at_(VT_EPARSE, path, 0, "element_types", "expected 1..%d element symbols", VT_MAX_Z);
-        goto done;
-    }
-    for (int z = 0; z <= VT_MAX_Z; z++) m->type_of_Z[z] = m->Z_of_type[z] = -1;
+    if (!cJSON_IsArray(types) || n < 1 || n > VT_MAX_Z)
+        VT_FAIL_AT(VT_EPARSE, path, 0, "element_types", "expected 1..%d element symbols", VT_MAX_Z);
     m->n_types = n;
     for (int t = 0; t < n; t++) {
         const cJSON *e = cJSON_GetArrayItem(types, t);
         const vt_element *el = cJSON_IsString(e) ? vt_element_by_symbol(e->valuestring) : NULL;
-        if (!el || m->type_of_Z[el->Z] >= 0) {
-            s = vt_err_at_(VT_EPARSE, path, 0, "element_types", "entry %d: unknown or repeated element", t);
-            goto done;
-        }
+        if (!el || m->type_of_Z[el->Z] >= 0)
+            VT_FAIL_AT(VT_EPARSE, path, 0, "element_types", "entry %d: unknown or repeated element", t);
         m->type_of_Z[el->Z] = t;
         m->Z_of_type[t] = el->Z;
     }
-done:
+    set_variant(m, M3G_MATGL);
+    return VT_OK;
+}
+
+/* vitrum's record of the TF model (tools/m3gnet_tf_convert.py): "variant": "m3gnet-tf" and
+ * "config", the TF m3gnet.json's config. Elements Z = 1..n_atom_types, type Z - 1. */
+static vt_status parse_tf(m3g_model *m, const cJSON *root, const char *path)
+{
+    const cJSON *cfg;
+    VT_TRY(need(root, "config", path, &cfg));
+    static const fixed_value fixed[] = {
+        {"max_n", "3"}, {"max_l", "3"}, {"include_states", "false"}, {"readout", "\"weighted_atom\""},
+        {"task_type", "\"regression\""}, {"is_intensive", "false"},
+    };
+    VT_TRY(need_values(cfg, path, fixed, sizeof fixed / sizeof fixed[0]));
+    VT_TRY(need_int(cfg, "n_blocks", path, 1, M3G_MAX_BLOCKS, &m->n_blocks));
+    VT_TRY(need_int(cfg, "units", path, 16, 1024, &m->units));
+    VT_TRY(need_int(cfg, "n_atom_types", path, 1, VT_MAX_Z, &m->n_types));
+    VT_TRY(parse_cutoffs(m, cfg, path));
+    for (int t = 0; t < m->n_types; t++) {
+        m->type_of_Z[t + 1] = t;
+        m->Z_of_type[t] = t + 1;
+    }
+    set_variant(m, M3G_TF);
+    return VT_OK;
+}
+
+static vt_status parse_model_json(m3g_model *m, const char *path, const char *text)
+{
+    cJSON *root = cJSON_Parse(text);
+    if (!root) VT_FAIL_AT(VT_EPARSE, path, 0, NULL, "not valid JSON");
+    for (int z = 0; z <= VT_MAX_Z; z++) m->type_of_Z[z] = m->Z_of_type[z] = -1;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "variant");
+    vt_status s;
+    if (!v) s = parse_matgl(m, root, path);
+    else if (cJSON_IsString(v) && strcmp(v->valuestring, "m3gnet-tf") == 0) s = parse_tf(m, root, path);
+    else s = vt_err_at_(VT_ENOTSUP, path, 0, "variant", "expected \"m3gnet-tf\" (or no variant: matgl's record)");
     cJSON_Delete(root);
     return s;
 }
@@ -215,18 +262,20 @@ static void add_gated(wants *ws, m3g_gated *gm, int n_layers, const int *dim, in
 }
 
 /* scalars[0..3]: data_mean, data_std and the two basis cutoffs, read once the blob is in place;
- * scalars[4]: the one-hot table of the element references (a fitting aid, unused). */
+ * scalars[4]: matgl's one-hot table of the element references (a fitting aid, unused). The TF
+ * variant has K2 = 3 two-body inputs, no edge-embedding bias, 2-layer convolution MLPs and a
+ * 3-layer readout (docs/m3gnet.md). */
 static void list_tensors(m3g_model *m, wants *ws, const float *scalars[5])
 {
-    const int F = m->units, K = M3G_N_BASIS, NT = m->n_types;
+    const int F = m->units, K = M3G_N_BASIS, K2 = m->n_rbf, NT = m->n_types, tf = m->variant == M3G_TF;
     add(ws, &scalars[0], 0, 0, 0, "data_mean");
     add(ws, &scalars[1], 0, 0, 0, "data_std");
     add(ws, &scalars[2], 0, 0, 0, "model.bond_expansion.rbf.cutoff");
     add(ws, &scalars[3], 0, 0, 0, "model.basis_expansion.sbf.cutoff");
     add(ws, &m->node_embed, 2, NT, F, "model.embedding.layer_node_embedding.weight");
-    add(ws, &m->edge_embed_w, 2, F, K, "model.embedding.layer_edge_embedding.layers.0.weight");
-    add(ws, &m->edge_embed_b, 1, F, 0, "model.embedding.layer_edge_embedding.layers.0.bias");
-    const int conv[4] = {3 * F, F, F, F};
+    add(ws, &m->edge_embed_w, 2, F, K2, "model.embedding.layer_edge_embedding.layers.0.weight");
+    if (!tf) add(ws, &m->edge_embed_b, 1, F, 0, "model.embedding.layer_edge_embedding.layers.0.bias");
+    const int conv[4] = {3 * F, F, F, F}, conv_layers = tf ? 2 : 3;
     for (int b = 0; b < m->n_blocks; b++) {
         m3g_block *bl = &m->block[b];
         const char *tb = "model.three_body_interactions";
@@ -236,16 +285,18 @@ static void list_tensors(m3g_model *m, wants *ws, const float *scalars[5])
         add(ws, &bl->bond_g, 2, F, K, "%s.%d.update_network_bond.gates.0.weight", tb, b);
         char prefix[96];
         snprintf(prefix, sizeof prefix, "model.graph_layers.%d.conv.edge_update_func", b);
-        add_gated(ws, &bl->edge, 3, conv, 1, prefix);
+        add_gated(ws, &bl->edge, conv_layers, conv, 1, prefix);
         snprintf(prefix, sizeof prefix, "model.graph_layers.%d.conv.node_update_func", b);
-        add_gated(ws, &bl->node, 3, conv, 1, prefix);
-        add(ws, &bl->edge_rbf_w, 2, F, K, "model.graph_layers.%d.conv.edge_weight_func.weight", b);
-        add(ws, &bl->node_rbf_w, 2, F, K, "model.graph_layers.%d.conv.node_weight_func.weight", b);
+        add_gated(ws, &bl->node, conv_layers, conv, 1, prefix);
+        add(ws, &bl->edge_rbf_w, 2, F, K2, "model.graph_layers.%d.conv.edge_weight_func.weight", b);
+        add(ws, &bl->node_rbf_w, 2, F, K2, "model.graph_layers.%d.conv.node_weight_func.weight", b);
     }
-    const int ro[5] = {F, F, F, F, 1};
-    add_gated(ws, &m->readout, 4, ro, 0, "model.final_layer.gated");
+    const int ro_layers = tf ? 3 : 4;
+    int ro[5] = {F, F, F, F, F};
+    ro[ro_layers] = 1;
+    add_gated(ws, &m->readout, ro_layers, ro, 0, "model.final_layer.gated");
     add(ws, &m->ref_eV, 1, NT, 0, "element_refs.property_offset");
-    add(ws, &scalars[4], 2, NT, NT, "element_refs.onehot");
+    if (!tf) add(ws, &scalars[4], 2, NT, NT, "element_refs.onehot");
 }
 
 static vt_status shape_text_check(const want *w, const cJSON *shape, const char *path)

@@ -10,14 +10,16 @@
 ** backward pass costs about as much as the forward one. The dense layers go through BLAS (OpenBLAS).
 ** Sums over triplets, bonds and atoms accumulate in double in both precisions.
 **
-** Forward (F = units, K = 9; matgl's M3GNet, REFERENCE.md of the model folder):
-**   v_i = embed[type_i];  e_b = SiLU(W rbf_b + b)
+** Forward (F = units, K = 9, K2 = two-body basis size; matgl's M3GNet, REFERENCE.md of the model
+** folder; the TF model's differences in brackets, docs/m3gnet.md):
+**   v_i = embed[type_i];  e_b = SiLU(W rbf_b + b)     [rbf: 3 smooth functions; no b]
 **   per block:  A_i = sigmoid(W_a v_i + b_a)                               (K per atom)
 **               t_b = sum over triplets of b:  w_tau * A_k,  w_tau = rbf_K(d_ik) Y_l(cos) f(d_ij) f(d_ik)
 **               e_b += SiLU(W1 t_b) * sigmoid(W2 t_b)
-**               e_b += G_e([v_i, v_j, e_b]) * (W_e rbf_b)
+**               e_b += G_e([v_i, v_j, e_b]) * (W_e rbf_b)          [G_e, G_v: 2 layers, not 3]
 **               v_j += sum over bonds b = i -> j of G_v([v_i, v_j, e_b]) * (W_v rbf_b)   (old v inside)
-**   E = data_std * sum_i R(v_i) + n data_mean + sum_i ref(Z_i),  R the gated readout.
+**                                          [v_i += ... * SiLU(W_v rbf_b): onto the bond's source]
+**   E = data_std * sum_i R(v_i) + n data_mean + sum_i ref(Z_i),  R the gated readout [3 layers, not 4].
 ** Layout: a gated MLP's first layer on [v_i, v_j, e] is split: the v parts are computed per atom
 ** (P = v W^T, 8F columns for both MLPs and both paths) and gathered per bond, so only the e part
 ** is a per-bond product. Pre-activations of every layer are stored for the backward pass.
@@ -48,12 +50,12 @@ typedef struct blk {
     REAL *bond_w;             /* [2F][K]: W1 then W2 of the three-body update */
     REAL *proj;               /* [8F][F]: v parts of layer 0 of G_e and G_v (src A, src B, dst A, dst B each) */
     gmlp edge, node;
-    REAL *edge_rbf_w, *node_rbf_w; /* [F][K] */
+    REAL *edge_rbf_w, *node_rbf_w; /* [F][K2] */
 } blk;
 
 typedef struct net {
     const m3g_model *m;       /* borrowed, outlives the net */
-    int F, K, nb;
+    int F, K, K2, nb;          /* K: three-body basis (9), K2: two-body basis (9 or 3) */
     REAL *node_embed, *edge_embed_w, *edge_embed_b;
     blk block[M3G_MAX_BLOCKS];
     gmlp readout;
@@ -117,6 +119,11 @@ static void fill_bias(size_t n, int w, const REAL *b, REAL *C, int ldc)
 HOT static void silu_all(size_t n, const REAL *restrict h, REAL *restrict out)
 {
     for (size_t i = 0; i < n; i++) out[i] = silu(h[i]);
+}
+
+HOT static void silu_inplace(size_t n, REAL *x)
+{
+    for (size_t i = 0; i < n; i++) x[i] = silu(x[i]);
 }
 
 HOT static void sigm_inplace(size_t n, REAL *x)
@@ -228,10 +235,11 @@ static size_t gmlp_size(const m3g_gated *s, int in1)
     return n;
 }
 
+/* n weights from src, or zeros for an absent tensor (src NULL: the TF model's missing bias). */
 static REAL *take(REAL **at, const float *src, size_t n)
 {
     REAL *p = *at;
-    for (size_t i = 0; i < n; i++) p[i] = (REAL)src[i];
+    for (size_t i = 0; i < n; i++) p[i] = src ? (REAL)src[i] : 0;
     *at += n;
     return p;
 }
@@ -270,11 +278,11 @@ static void pack_gmlp(gmlp *g, const m3g_gated *s, int c0, int in1, REAL **at)
 static vt_status net_create(const m3g_model *m, void **out)
 {
     *out = NULL;
-    const int F = m->units, K = M3G_N_BASIS;
-    size_t total = (size_t)m->n_types * F + (size_t)F * K + F;
+    const int F = m->units, K = M3G_N_BASIS, K2 = m->n_rbf;
+    size_t total = (size_t)m->n_types * F + (size_t)F * K2 + F;
     for (int b = 0; b < m->n_blocks; b++)
         total += (size_t)K * F + K + 2 * (size_t)F * K + 8 * (size_t)F * F + gmlp_size(&m->block[b].edge, F) +
-                 gmlp_size(&m->block[b].node, F) + 2 * (size_t)F * K;
+                 gmlp_size(&m->block[b].node, F) + 2 * (size_t)F * K2;
     total += gmlp_size(&m->readout, F);
     net *n = vt_calloc(1, sizeof *n);
     REAL *w = vt_malloc(total * sizeof *w);
@@ -282,10 +290,10 @@ static vt_status net_create(const m3g_model *m, void **out)
         vt_free(n), vt_free(w);
         VT_FAIL(VT_ENOMEM, "--calc m3gnet: out of memory");
     }
-    n->m = m, n->F = F, n->K = K, n->nb = m->n_blocks, n->weights = w;
+    n->m = m, n->F = F, n->K = K, n->K2 = K2, n->nb = m->n_blocks, n->weights = w;
     REAL *at = w;
     n->node_embed = take(&at, m->node_embed, (size_t)m->n_types * F);
-    n->edge_embed_w = take(&at, m->edge_embed_w, (size_t)F * K);
+    n->edge_embed_w = take(&at, m->edge_embed_w, (size_t)F * K2);
     n->edge_embed_b = take(&at, m->edge_embed_b, (size_t)F);
     for (int b = 0; b < m->n_blocks; b++) {
         const m3g_block *s = &m->block[b];
@@ -303,8 +311,8 @@ static vt_status net_create(const m3g_model *m, void **out)
             }
         pack_gmlp(&k->edge, &s->edge, 2 * F, F, &at);
         pack_gmlp(&k->node, &s->node, 2 * F, F, &at);
-        k->edge_rbf_w = take(&at, s->edge_rbf_w, (size_t)F * K);
-        k->node_rbf_w = take(&at, s->node_rbf_w, (size_t)F * K);
+        k->edge_rbf_w = take(&at, s->edge_rbf_w, (size_t)F * K2);
+        k->node_rbf_w = take(&at, s->node_rbf_w, (size_t)F * K2);
     }
     pack_gmlp(&n->readout, &m->readout, 0, F, &at);
     *out = n;
@@ -334,7 +342,7 @@ static int grow(void *pp, size_t n, size_t size)
 
 static vt_status reserve(net *n, size_t N, size_t B, size_t T, int threads)
 {
-    const size_t F = (size_t)n->F, K = (size_t)n->K, nb = (size_t)n->nb;
+    const size_t F = (size_t)n->F, K = (size_t)n->K, K2 = (size_t)n->K2, nb = (size_t)n->nb;
     int bad = 0;
     if (N > n->cap_n || threads > n->cap_threads) {
         N = N > n->cap_n ? N + N / 8 : n->cap_n;
@@ -346,9 +354,9 @@ static vt_status reserve(net *n, size_t N, size_t B, size_t T, int threads)
     }
     if (B > n->cap_b || threads > n->cap_threads) {
         B = B > n->cap_b ? B + B / 8 : n->cap_b;
-        bad |= grow(&n->R, B * K, sizeof(REAL)) | grow(&n->Z0, B * F, sizeof(REAL)) |
+        bad |= grow(&n->R, B * K2, sizeof(REAL)) | grow(&n->Z0, B * F, sizeof(REAL)) |
                grow(&n->e, B * F, sizeof(REAL)) | grow(&n->msg, B * F, sizeof(REAL)) |
-               grow(&n->dR, B * K, sizeof(REAL)) | grow(&n->de, B * F, sizeof(REAL)) |
+               grow(&n->dR, B * K2, sizeof(REAL)) | grow(&n->de, B * F, sizeof(REAL)) |
                grow(&n->dH1, B * 4 * F, sizeof(REAL)) | grow(&n->U, nb * B * 2 * F, sizeof(REAL)) |
                grow(&n->He, nb * 3 * B * 2 * F, sizeof(REAL)) | grow(&n->Hn, nb * 3 * B * 2 * F, sizeof(REAL)) |
                grow(&n->dd_thr, (size_t)threads * B, sizeof(double)) |
@@ -406,22 +414,32 @@ static void triplet_weights(net *n, const m3g_graph *g, size_t b0, size_t b1)
         for (size_t t = g->trip_start[b]; t < g->trip_start[b + 1]; t++) {
             uint32_t ga = g->trip[t][0], gb = g->trip[t][1], fb = g->trip[t][2];
             double cs, d1[3], d2[3], Y[3], dY[3];
-            m3g_angle(g->r[ga], g->d[ga], g->r[gb], g->d[gb], &cs, d1, d2, Y, dY);
+            m3g_angle(g->r[ga], g->d[ga], g->r[gb], g->d[gb], n->m->cos_eps, &cs, d1, d2, Y, dY);
             double s = g->fc[b] * g->fc[fb];
             for (int k = 0; k < M3G_N_BASIS; k++) n->wt[t * M3G_N_BASIS + k] = (REAL)(g->rbf[gb][k] * Y[k / 3] * s);
         }
+}
+
+/* The two-body basis of bond b (K2 values), or its derivative d/dd (deriv): matgl's 9 functions,
+ * which are also the three-body radial part, or the TF model's 3 smooth ones. */
+static const double *two_body(const net *n, const m3g_graph *g, size_t b, int deriv)
+{
+    if (n->m->smooth_rbf) return deriv ? g->dsmooth[b] : g->smooth[b];
+    return deriv ? g->drbf[b] : g->rbf[b];
 }
 
 static void embed(ctx *c, const range *r)
 {
     net *n = c->n;
     const m3g_graph *g = c->e->g;
-    const int F = n->F, K = n->K;
-    for (size_t b = r->b0; b < r->b1; b++)
-        for (int k = 0; k < K; k++) n->R[b * K + k] = (REAL)g->rbf[b][k];
+    const int F = n->F, K2 = n->K2;
+    for (size_t b = r->b0; b < r->b1; b++) {
+        const double *e2 = two_body(n, g, b, 0);
+        for (int k = 0; k < K2; k++) n->R[b * K2 + k] = (REAL)e2[k];
+    }
     triplet_weights(n, g, r->b0, r->b1);
     fill_bias(r->b1 - r->b0, F, n->edge_embed_b, n->Z0 + r->b0 * F, F);
-    mm_nt(r->b1 - r->b0, F, K, n->R + r->b0 * K, K, n->edge_embed_w, K, 1, n->Z0 + r->b0 * F, F);
+    mm_nt(r->b1 - r->b0, F, K2, n->R + r->b0 * K2, K2, n->edge_embed_w, K2, 1, n->Z0 + r->b0 * F, F);
     silu_all((r->b1 - r->b0) * F, n->Z0 + r->b0 * F, n->e + r->b0 * F);
     for (size_t a = r->a0; a < r->a1; a++)
         memcpy(n->v + a * F, n->node_embed + (size_t)g->type[a] * F, (size_t)F * sizeof(REAL));
@@ -468,7 +486,7 @@ static void bonds_fwd(ctx *c, int k, size_t b, size_t m, REAL *scr)
     net *n = c->n;
     const m3g_graph *g = c->e->g;
     const blk *bl = &n->block[k];
-    const int F = n->F, K = n->K;
+    const int F = n->F, K = n->K, K2 = n->K2;
     REAL *t = scr, *act = t + CHUNK * K, *gout = act + CHUNK * 2 * F, *w = gout + CHUNK * F;
     const REAL *A = A_of(n, k);
     for (size_t r = 0; r < m; r++) {
@@ -488,19 +506,21 @@ static void bonds_fwd(ctx *c, int k, size_t b, size_t m, REAL *scr)
     conv_layer0(n, &bl->edge, m, e, H[0]);
     add_projections(n, g, b, m, 0, H[0]);
     gated_fwd(&bl->edge, m, H, act, gout);
-    mm_nt(m, F, K, n->R + b * K, K, bl->edge_rbf_w, K, 0, w, F);
+    mm_nt(m, F, K2, n->R + b * K2, K2, bl->edge_rbf_w, K2, 0, w, F);
     mul_all(m * F, gout, w, 1, e);
-    /* messages to the end atoms */
+    /* messages (summed onto the atoms by atoms_gather) */
     H_of(n, n->Hn, k, b, H);
     conv_layer0(n, &bl->node, m, e, H[0]);
     add_projections(n, g, b, m, 4 * F, H[0]);
     gated_fwd(&bl->node, m, H, act, gout);
-    mm_nt(m, F, K, n->R + b * K, K, bl->node_rbf_w, K, 0, w, F);
+    mm_nt(m, F, K2, n->R + b * K2, K2, bl->node_rbf_w, K2, 0, w, F);
+    if (n->m->silu_node_rbf) silu_inplace(m * F, w);
     REAL *msg = n->msg + b * F;
     mul_all(m * F, gout, w, 0, msg);
 }
 
-/* v_j += messages of the bonds ending at j = reverses of j's own bonds. */
+/* v_j += messages of the bonds ending at j = reverses of j's own bonds (matgl); TF: v_i +=
+ * messages of i's own bonds. */
 static void atoms_gather(ctx *c, const range *r)
 {
     net *n = c->n;
@@ -510,7 +530,7 @@ static void atoms_gather(ctx *c, const range *r)
     for (size_t a = r->a0; a < r->a1; a++) {
         memset(acc, 0, (size_t)F * sizeof acc[0]);
         for (size_t b = g->bond_start[a]; b < g->bond_start[a + 1]; b++) {
-            const REAL *mb = n->msg + (size_t)g->rev[b] * F;
+            const REAL *mb = n->msg + (size_t)(n->m->msg_to_src ? b : g->rev[b]) * F;
             for (int x = 0; x < F; x++) acc[x] += mb[x];
         }
         for (int x = 0; x < F; x++) n->v[a * F + x] += (REAL)acc[x];
@@ -567,30 +587,36 @@ static void bonds_bwd(ctx *c, int k, size_t b, size_t m, REAL *scr, double *dA)
     net *n = c->n;
     const m3g_graph *g = c->e->g;
     const blk *bl = &n->block[k];
-    const int F = n->F, K = n->K;
+    const int F = n->F, K = n->K, K2 = n->K2;
     REAL *gout = scr, *w = gout + CHUNK * F, *dg = w + CHUNK * F, *s1 = dg + CHUNK * F;
-    REAL *s2 = s1 + CHUNK * 2 * F, *dU = s2 + CHUNK * 2 * F, *dt = dU + CHUNK * 2 * F;
-    REAL *de = n->de + b * F, *dR = n->dR + b * K, *dH1 = n->dH1 + b * 4 * F;
+    REAL *s2 = s1 + CHUNK * 2 * F, *dU = s2 + CHUNK * 2 * F, *dt = dU + CHUNK * 2 * F, *wpre = dt + CHUNK * K;
+    REAL *de = n->de + b * F, *dR = n->dR + b * K2, *dH1 = n->dH1 + b * 4 * F;
     REAL *H[3];
-    /* messages: m_b = G_v * (W_v rbf) onto v_j */
+    /* messages: m_b = G_v * (W_v rbf) onto v_j (TF: G_v * SiLU(W_v rbf) onto v_i) */
     H_of(n, n->Hn, k, b, H);
-    glu(m, F, H[2], 1, 0, gout);
-    for (size_t r = 0; r < m; r++) memcpy(dg + r * F, n->dv + (size_t)g->dst[b + r] * F, (size_t)F * sizeof(REAL));
-    mm_nt(m, F, K, n->R + b * K, K, bl->node_rbf_w, K, 0, w, F);
-    mul_inplace(m * F, dg, gout); /* dE/d(W_v rbf) */
+    glu(m, F, H[bl->node.nl - 1], 1, 0, gout);
+    const uint32_t *to = n->m->msg_to_src ? g->src : g->dst;
+    for (size_t r = 0; r < m; r++) memcpy(dg + r * F, n->dv + (size_t)to[b + r] * F, (size_t)F * sizeof(REAL));
+    mm_nt(m, F, K2, n->R + b * K2, K2, bl->node_rbf_w, K2, 0, w, F);
+    if (n->m->silu_node_rbf) {
+        memcpy(wpre, w, m * F * sizeof(REAL));
+        silu_inplace(m * F, w);
+    }
+    mul_inplace(m * F, dg, gout); /* dE/d(W_v rbf), TF: dE/d(SiLU(W_v rbf)) */
+    if (n->m->silu_node_rbf) mul_dsilu(m * F, wpre, gout);
     mul_inplace(m * F, dg, w);    /* dE/dG_v */
-    mm_nn(m, K, F, gout, F, bl->node_rbf_w, K, 1, dR, K);
+    mm_nn(m, K2, F, gout, F, bl->node_rbf_w, K2, 1, dR, K2);
     /* dH1 rows are 4F wide: G_e's 2F, then G_v's 2F; gated_bwd writes 2F-wide rows into s2 first */
     gated_bwd(&bl->node, m, H, w, dU, s1, s2);
     for (size_t r = 0; r < m; r++) memcpy(dH1 + r * 4 * F + 2 * F, dU + r * 2 * F, 2 * (size_t)F * sizeof(REAL));
     mm_nn(m, F, 2 * F, dU, 2 * F, bl->node.w1, F, 1, de, F);
     /* edge update: e += G_e * (W_e rbf) */
     H_of(n, n->He, k, b, H);
-    glu(m, F, H[2], 1, 0, gout);
-    mm_nt(m, F, K, n->R + b * K, K, bl->edge_rbf_w, K, 0, w, F);
+    glu(m, F, H[bl->edge.nl - 1], 1, 0, gout);
+    mm_nt(m, F, K2, n->R + b * K2, K2, bl->edge_rbf_w, K2, 0, w, F);
     mul_all(m * F, de, w, 0, dg);
     mul_inplace(m * F, de, gout);
-    mm_nn(m, K, F, gout, F, bl->edge_rbf_w, K, 1, dR, K);
+    mm_nn(m, K2, F, gout, F, bl->edge_rbf_w, K2, 1, dR, K2);
     gated_bwd(&bl->edge, m, H, dg, dU, s1, s2);
     for (size_t r = 0; r < m; r++) memcpy(dH1 + r * 4 * F, dU + r * 2 * F, 2 * (size_t)F * sizeof(REAL));
     mm_nn(m, F, 2 * F, dU, 2 * F, bl->edge.w1, F, 1, de, F);
@@ -657,19 +683,20 @@ static void geometry_bwd(ctx *c, const range *r, int tid)
 {
     net *n = c->n;
     const m3g_graph *g = c->e->g;
-    const int K = n->K;
+    const int K = n->K, K2 = n->K2;
     double *dd = n->dd_thr + (size_t)tid * n->cap_b;
     double (*gv)[3] = n->gv_thr + (size_t)tid * n->cap_b;
     clear_bytes(dd, g->n_bonds * sizeof *dd);
     clear_bytes(gv, g->n_bonds * sizeof *gv);
     for (size_t b = r->b0; b < r->b1; b++) {
         double s = 0;
-        for (int k = 0; k < K; k++) s += (double)n->dR[b * K + k] * g->drbf[b][k];
+        const double *de2 = two_body(n, g, b, 1);
+        for (int k = 0; k < K2; k++) s += (double)n->dR[b * K2 + k] * de2[k];
         dd[b] += s;
         for (size_t t = g->trip_start[b]; t < g->trip_start[b + 1]; t++) {
             uint32_t ga = g->trip[t][0], gb = g->trip[t][1], fb = g->trip[t][2];
             double cs, dci[3], dck[3], Y[3], dY[3];
-            m3g_angle(g->r[ga], g->d[ga], g->r[gb], g->d[gb], &cs, dci, dck, Y, dY);
+            m3g_angle(g->r[ga], g->d[ga], g->r[gb], g->d[gb], n->m->cos_eps, &cs, dci, dck, Y, dY);
             double f = g->fc[b] * g->fc[fb], q = 0, dcos = 0, drad = 0;
             const REAL *dWt = n->dW + t * K;
             for (int k = 0; k < K; k++) {
@@ -694,7 +721,7 @@ static void run(ctx *c, int tid)
     net *n = c->n;
     m3g_eval *ev = c->e;
     const m3g_graph *g = ev->g;
-    const int F = n->F, K = n->K, T = ev->n_threads;
+    const int F = n->F, K = n->K, K2 = n->K2, T = ev->n_threads;
     range r = {ev->part_atom[tid], ev->part_atom[tid + 1], 0, 0};
     r.b0 = g->bond_start[r.a0], r.b1 = g->bond_start[r.a1];
     REAL *scr = n->scratch + (size_t)tid * CHUNK * 16 * F;
@@ -712,7 +739,7 @@ static void run(ctx *c, int tid)
     if (!ev->want_grad) return;
     readout_bwd(c, &r, tid);
     clear_bytes(n->de + r.b0 * F, (r.b1 - r.b0) * F * sizeof(REAL));
-    clear_bytes(n->dR + r.b0 * K, (r.b1 - r.b0) * K * sizeof(REAL));
+    clear_bytes(n->dR + r.b0 * K2, (r.b1 - r.b0) * K2 * sizeof(REAL));
     clear_bytes(n->dW + g->trip_start[r.b0] * K, (g->trip_start[r.b1] - g->trip_start[r.b0]) * K * sizeof(REAL));
     for (size_t a = r.a0; a < r.a1; a++)
         for (int t = 0; t < T; t++) memset(n->dA_thr + ((size_t)t * n->cap_n + a) * K, 0, K * sizeof(double));
@@ -726,7 +753,7 @@ static void run(ctx *c, int tid)
     }
     /* embedding: e = SiLU(Z0) */
     mul_dsilu((r.b1 - r.b0) * F, n->Z0 + r.b0 * F, n->de + r.b0 * F);
-    mm_nn(r.b1 - r.b0, K, F, n->de + r.b0 * F, F, n->edge_embed_w, K, 1, n->dR + r.b0 * K, K);
+    mm_nn(r.b1 - r.b0, K2, F, n->de + r.b0 * F, F, n->edge_embed_w, K2, 1, n->dR + r.b0 * K2, K2);
     geometry_bwd(c, &r, tid);
     sync_threads(c);
     for (size_t b = r.b0; b < r.b1; b++) {
