@@ -10,6 +10,16 @@
 **      forces sum to zero; a 2x1x1 supercell has twice the energy.
 **   4. Loader: a truncated weights.bin, a wrong shape, a missing tensor and an unknown option fail
 **      with messages naming the problem; an element outside the model is VT_ENOTSUP.
+**   5. The TF m3gnet model MP-2021.2.8-EFS (model=efs): the values the m3gnet repository's own tests
+**      assert (m3gnet/models/tests/test_model.py, test_calculator.py), which TF computed in float32:
+**        bcc Mo a = 3.30 A: E = -21.3307 eV (TF: 3 decimals; here within 1e-4 eV), forces 0 (1e-6),
+**          stress xx = yy = zz = 28.519585 GPa (TF: atol 1e-2; here 1e-4 GPa), off-diagonal 0;
+**        the same cube with Cartesian positions (0,0,0), (0.5,0.5,0.5) A: E = 325.37271 eV
+**          (here within 1e-4 eV: 3e-7 relative, float32 rounding of TF's own sum), F_0 = -673.525
+**          (1,1,1) eV/A (TF's 3 decimals; here 1e-3 eV/A), F_1 = -F_0;
+**      in float and double precision; then 2. and the float/double and thread checks on random cells,
+**      and the loader on a damaged copy of its folder. The numpy oracle of the same model:
+**      test_m3gnet_tf.sh.
 ** Needs the weights (models/ of the source tree or ../shared/models): exit 77 otherwise. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +31,7 @@
 #include "testcell.h"
 #include "vitrum.h"
 
-#define MODEL "m3gnet-mp-2021.2.8-pes"
-
-static char model_dir[1024];
+static char model_dir[1024], efs_dir[1024]; /* matgl's PES model, the TF model */
 
 static int has_weights(const char *dir)
 {
@@ -32,14 +40,14 @@ static int has_weights(const char *dir)
     return access(p, R_OK) == 0;
 }
 
-static void find_model(void)
+static void find_model(const char *name, char dir[1024])
 {
     const char *src = getenv("VT_SOURCE"), *shared = getenv("VT_SHARED");
-    snprintf(model_dir, sizeof model_dir, "%s/models/" MODEL, src ? src : ".");
-    if (has_weights(model_dir)) return;
-    snprintf(model_dir, sizeof model_dir, "%s/models/" MODEL, shared ? shared : "../shared");
-    if (has_weights(model_dir)) return;
-    printf("skipped: no M3GNet weights in models/ or ../shared/models\n");
+    snprintf(dir, 1024, "%s/models/%s", src ? src : ".", name);
+    if (has_weights(dir)) return;
+    snprintf(dir, 1024, "%s/models/%s", shared ? shared : "../shared", name);
+    if (has_weights(dir)) return;
+    printf("skipped: no %s weights in models/ or ../shared/models\n", name);
     exit(77);
 }
 
@@ -260,14 +268,14 @@ static void fd_check(vt_calc *calc, vt_cell *c, vt_rng *rng, const char *name)
 }
 
 /* Float against double, and 1 against 2 threads, on the same cell. */
-static void compare_modes(vt_calc *dbl, vt_cell *c)
+static void compare_modes(const char *dir, vt_calc *dbl, vt_cell *c)
 {
     size_t n = c->n_atoms;
     double (*fd)[3] = malloc(n * sizeof *fd), (*ff)[3] = malloc(n * sizeof *ff), (*f1)[3] = malloc(n * sizeof *f1);
     vt_calc_result rd = {.forces = fd, .want_stress = 1}, rf = {.forces = ff, .want_stress = 1},
                    r1 = {.forces = f1, .want_stress = 1};
-    vt_calc *flt = open_calc(model_dir, "precision=float,threads=2");
-    vt_calc *one = open_calc(model_dir, "precision=double,threads=1");
+    vt_calc *flt = open_calc(dir, "precision=float,threads=2");
+    vt_calc *one = open_calc(dir, "precision=double,threads=1");
     CHECK(vt_calc_compute(dbl, c, &rd) == VT_OK);
     CHECK(vt_calc_compute(flt, c, &rf) == VT_OK);
     CHECK(vt_calc_compute(one, c, &r1) == VT_OK);
@@ -292,21 +300,21 @@ static void compare_modes(vt_calc *dbl, vt_cell *c)
     free(fd), free(ff), free(f1);
 }
 
-static void test_fd(void)
+static void test_fd(const char *dir, int n_systems)
 {
     vt_rng rng;
     vt_rng_seed(&rng, 20240601);
-    vt_calc *calc = open_calc(model_dir, "precision=double");
+    vt_calc *calc = open_calc(dir, "precision=double");
     const struct { const char *name; int nz; int Z[4]; double w[4]; size_t n; double vpa; } sys[4] = {
         {"Li-Si", 2, {3, 14}, {3, 1}, 64, 18},
         {"Li-P-S", 3, {3, 15, 16}, {3, 1, 4}, 96, 17},
         {"Li-La-Zr-O", 4, {3, 57, 40, 8}, {7, 3, 2, 12}, 120, 14},
         {"Li-Cu-Si", 3, {3, 29, 14}, {2, 1, 1}, 150, 15},
     };
-    for (int s = 0; s < 4; s++) {
+    for (int s = 0; s < n_systems; s++) {
         vt_cell *c = random_cell(&rng, sys[s].n, sys[s].vpa, sys[s].Z, sys[s].w, sys[s].nz);
         fd_check(calc, c, &rng, sys[s].name);
-        if (s == 2) compare_modes(calc, c);
+        if (s == 2) compare_modes(dir, calc, c);
         vt_cell_free(c);
     }
     vt_calc_free(calc);
@@ -386,17 +394,17 @@ static void copy_file(const char *from, const char *to, long truncate_to)
     fclose(in), fclose(out);
 }
 
-/* A copy of the model folder with weights.json edited (replace first `from` by `to`) or
+/* A copy of the model folder src with weights.json edited (replace first `from` by `to`) or
  * weights.bin cut to bin_bytes (-1: whole). */
-static void damaged_copy(const char *dir, const char *from, const char *to, long bin_bytes)
+static void damaged_copy(const char *src, const char *dir, const char *from, const char *to, long bin_bytes)
 {
     char a[1400], b[1400];
     mkdir(dir, 0700);
-    snprintf(a, sizeof a, "%s/model.json", model_dir), snprintf(b, sizeof b, "%s/model.json", dir);
+    snprintf(a, sizeof a, "%s/model.json", src), snprintf(b, sizeof b, "%s/model.json", dir);
     copy_file(a, b, -1);
-    snprintf(a, sizeof a, "%s/weights.bin", model_dir), snprintf(b, sizeof b, "%s/weights.bin", dir);
+    snprintf(a, sizeof a, "%s/weights.bin", src), snprintf(b, sizeof b, "%s/weights.bin", dir);
     copy_file(a, b, bin_bytes);
-    snprintf(a, sizeof a, "%s/weights.json", model_dir), snprintf(b, sizeof b, "%s/weights.json", dir);
+    snprintf(a, sizeof a, "%s/weights.json", src), snprintf(b, sizeof b, "%s/weights.json", dir);
     FILE *in = fopen(a, "rb");
     static char text[1 << 20];
     size_t n = fread(text, 1, sizeof text - 1, in);
@@ -414,6 +422,17 @@ static void damaged_copy(const char *dir, const char *from, const char *to, long
     fclose(out);
 }
 
+static void remove_copy(const char *dir)
+{
+    const char *files[3] = {"model.json", "weights.json", "weights.bin"};
+    for (int i = 0; i < 3; i++) {
+        char p[1400];
+        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
 static void expect_open_error(const char *spec, vt_status code, const char *needle)
 {
     vt_calc *c = NULL;
@@ -429,24 +448,18 @@ static void test_loader(void)
     char dir[256], spec[400];
     snprintf(dir, sizeof dir, "/tmp/vt_m3g_test_%d", (int)getpid());
     snprintf(spec, sizeof spec, "m3gnet:%s", dir);
-    damaged_copy(dir, NULL, NULL, 1000000);
+    damaged_copy(model_dir, dir, NULL, NULL, 1000000);
     expect_open_error(spec, VT_EPARSE, "truncated");
-    damaged_copy(dir, "\n    192\n", "\n    191\n", -1); /* first [64, 192] weight */
+    damaged_copy(model_dir, dir, "\n    192\n", "\n    191\n", -1); /* first [64, 192] weight */
     expect_open_error(spec, VT_EPARSE, "graph_layers.0.conv.edge_update_func.layers.0.weight: expected shape [64, 192]");
-    damaged_copy(dir, "model.final_layer.gated.gates.6.bias", "model.final_layer.gated.gates.6.bias_x", -1);
+    damaged_copy(model_dir, dir, "model.final_layer.gated.gates.6.bias", "model.final_layer.gated.gates.6.bias_x", -1);
     expect_open_error(spec, VT_EPARSE, "not part of the architecture");
-    damaged_copy(dir, NULL, NULL, -1);
+    damaged_copy(model_dir, dir, NULL, NULL, -1);
     vt_calc *c = NULL;
     CHECK(vt_calc_open(spec, &c) == VT_OK); /* the undamaged copy loads */
     if (c) CHECK(strstr(vt_calc_settings(c), "FNV-1a 64") != NULL);
     vt_calc_free(c);
-    const char *files[3] = {"model.json", "weights.json", "weights.bin"};
-    for (int i = 0; i < 3; i++) {
-        char p[400];
-        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
-        unlink(p);
-    }
-    rmdir(dir);
+    remove_copy(dir);
     char bad[1400];
     snprintf(bad, sizeof bad, "m3gnet:dir=%s,colour=blue", model_dir);
     expect_open_error(bad, VT_EINVAL, "unknown option 'colour'");
@@ -464,14 +477,81 @@ static void test_loader(void)
     vt_cell_free(cell);
 }
 
+/* ---------------------------------------------------------------------------------------------
+** 5. The TF m3gnet model (MP-2021.2.8-EFS)
+*/
+/* Two Mo atoms in a 3.30 A cube, the second at (x, x, x) A. */
+static vt_cell *mo2(double x)
+{
+    const double L[3][3] = {{3.3, 0, 0}, {0, 3.3, 0}, {0, 0, 3.3}};
+    vt_cell *c = new_cell(2, L);
+    c->Z[0] = c->Z[1] = 42;
+    for (int k = 0; k < 3; k++) c->pos[1][k] = x;
+    return c;
+}
+
+static void test_tf_values(void)
+{
+    vt_cell *bcc = mo2(1.65), *cart = mo2(0.5);
+    const char *modes[2] = {"precision=float", "precision=double"};
+    for (int m = 0; m < 2; m++) {
+        vt_calc *calc = open_calc(efs_dir, modes[m]);
+        double f[2][3], g[2][3];
+        vt_calc_result r = {.forces = f, .want_stress = 1}, q = {.forces = g, .want_stress = 1};
+        CHECK(vt_calc_compute(calc, bcc, &r) == VT_OK);
+        CHECK(vt_calc_compute(calc, cart, &q) == VT_OK);
+        printf("TF model, %s: bcc Mo E = %.7f eV (TF test -21.3307), stress xx %.6f yy %.6f zz %.6f GPa "
+               "(TF test 28.519585)\n", modes[m], r.energy_eV, r.stress_GPa[0][0], r.stress_GPa[1][1],
+               r.stress_GPa[2][2]);
+        printf("  Mo2 Cartesian: E = %.6f eV (TF test 325.37271), F0 = %.5f %.5f %.5f eV/A (TF test -673.525)\n",
+               q.energy_eV, g[0][0], g[0][1], g[0][2]);
+        CHECK(fabs(r.energy_eV - -21.3307) <= 1e-4);
+        for (int a = 0; a < 3; a++) {
+            CHECK(fabs(r.stress_GPa[a][a] - 28.519585) <= 1e-4);
+            CHECK(fabs(r.stress_GPa[a][(a + 1) % 3]) <= 1e-6);
+            for (int i = 0; i < 2; i++) CHECK(fabs(f[i][a]) <= 1e-6);
+            CHECK(fabs(g[0][a] - -673.525) <= 1e-3 && fabs(g[1][a] + g[0][a]) <= 1e-9);
+        }
+        CHECK(fabs(q.energy_eV - 325.37271) <= 1e-4);
+        vt_calc_free(calc);
+    }
+    vt_cell_free(bcc), vt_cell_free(cart);
+}
+
+/* The TF model's loader and options: its own architecture is checked (K2 = 3 two-body inputs),
+ * and matgl's indexing is refused. */
+static void test_tf_loader(void)
+{
+    char dir[256], spec[400];
+    snprintf(dir, sizeof dir, "/tmp/vt_m3g_tf_test_%d", (int)getpid());
+    snprintf(spec, sizeof spec, "m3gnet:%s", dir);
+    damaged_copy(efs_dir, dir, "\n    3\n", "\n    9\n", -1); /* first [64, 3]: the edge embedding */
+    expect_open_error(spec, VT_EPARSE, "layer_edge_embedding.layers.0.weight: expected shape [64, 3]");
+    damaged_copy(efs_dir, dir, "model.final_layer.gated.gates.4.bias", "model.final_layer.gated.gates.6.bias", -1);
+    expect_open_error(spec, VT_EPARSE, "gates.6.bias: tensor not part of the architecture");
+    remove_copy(dir);
+    char bad[1400];
+    snprintf(bad, sizeof bad, "m3gnet:dir=%s,indexing=matgl", efs_dir);
+    expect_open_error(bad, VT_EINVAL, "not a matgl model");
+    expect_open_error("m3gnet:model=tf", VT_EINVAL, "expected pes (matgl) or efs");
+    vt_calc *c = NULL; /* the short selector: the shipped folder of the source tree */
+    CHECK(vt_calc_open("m3gnet:model=efs,threads=1", &c) == VT_OK);
+    if (c) CHECK(strstr(vt_calc_settings(c), "m3gnet-mp-2021.2.8-efs") && strstr(vt_calc_settings(c), "variant = m3gnet-tf"));
+    vt_calc_free(c);
+}
+
 int main(void)
 {
-    find_model();
+    find_model("m3gnet-mp-2021.2.8-pes", model_dir);
+    find_model("m3gnet-mp-2021.2.8-efs", efs_dir);
+    test_tf_values();
+    test_tf_loader();
+    test_fd(efs_dir, 3);
     test_mos();
     test_acala();
     test_loader();
     test_supercell();
     test_sparse_graphs();
-    test_fd();
+    test_fd(model_dir, 4);
     TEST_DONE();
 }
