@@ -17,7 +17,9 @@
 **        the same cube with Cartesian positions (0,0,0), (0.5,0.5,0.5) A: E = 325.37271 eV
 **          (here within 1e-4 eV: 3e-7 relative, float32 rounding of TF's own sum), F_0 = -673.525
 **          (1,1,1) eV/A (TF's 3 decimals; here 1e-3 eV/A), F_1 = -F_0;
-**      in float and double precision; then 2. and the float/double and thread checks on random cells,
+**      in float and double precision; two heteroatomic cells (NaCl, a triclinic Li2OSi) against the
+**      numpy oracle (E 2e-5 eV, F 1e-4 eV/A, stress 1e-4 GPa), which the Mo cells, all atoms
+**      equivalent, cannot replace; then 2. and the float/double and thread checks on random cells,
 **      and the loader on a damaged copy of its folder. The numpy oracle of the same model:
 **      test_m3gnet_tf.sh.
 ** Needs the weights (models/ of the source tree or ../shared/models): exit 77 otherwise. */
@@ -518,6 +520,39 @@ static void test_tf_values(void)
     vt_cell_free(bcc), vt_cell_free(cart);
 }
 
+/* Two heteroatomic cells against the numpy oracle (tests/calc/m3gnet_tf_numpy.py with the TF
+ * checkpoint, float64; forces and stress by its finite differences): in a monatomic crystal the
+ * atoms are equivalent, so the Mo values cannot tell messages summed onto the centre atom (TF) from
+ * ones summed onto the end atom (matgl); here they differ by eV. */
+static void test_tf_oracle_values(void)
+{
+    const double a = 5.695, fcc[3][3] = {{0, a / 2, a / 2}, {a / 2, 0, a / 2}, {a / 2, a / 2, 0}};
+    vt_cell *nacl = new_cell(2, fcc);
+    nacl->Z[0] = 11, nacl->Z[1] = 17, nacl->pos[1][0] = a / 2;
+    const double L[3][3] = {{4.2, 0.3, -0.2}, {0.5, 4.6, 0.1}, {-0.3, 0.4, 5.0}};
+    const double xyz[4][3] = {{0.1, 0.2, 0.3}, {2.0, 1.1, 0.4}, {1.0, 2.9, 2.6}, {3.1, 2.5, 3.9}};
+    vt_cell *tri = new_cell(4, L);
+    const int Z[4] = {3, 3, 8, 14};
+    for (int i = 0; i < 4; i++) tri->Z[i] = Z[i], memcpy(tri->pos[i], xyz[i], sizeof xyz[i]);
+    const double F0[3] = {0.046270, -2.580694, 0.636836}, F2[3] = {1.387462, -1.308601, 2.569288};
+    const char *modes[2] = {"precision=float", "precision=double"};
+    for (int m = 0; m < 2; m++) {
+        vt_calc *calc = open_calc(efs_dir, modes[m]);
+        double f[4][3];
+        vt_calc_result r = {.forces = f, .want_stress = 1};
+        double e_nacl = energy(calc, nacl);
+        CHECK(vt_calc_compute(calc, tri, &r) == VT_OK);
+        printf("TF model, %s: NaCl E = %.7f eV (oracle -6.7771218); Li2OSi E = %.7f eV (oracle -12.1021176), "
+               "F0y %.6f (oracle -2.580694), sigma_xy %.6f GPa (oracle -2.462035)\n", modes[m], e_nacl,
+               r.energy_eV, f[0][1], r.stress_GPa[0][1]);
+        CHECK(fabs(e_nacl - -6.7771218) <= 2e-5 && fabs(r.energy_eV - -12.1021176) <= 2e-5);
+        for (int k = 0; k < 3; k++) CHECK(fabs(f[0][k] - F0[k]) <= 1e-4 && fabs(f[2][k] - F2[k]) <= 1e-4);
+        CHECK(fabs(r.stress_GPa[0][1] - -2.462035) <= 1e-4 && fabs(r.stress_GPa[2][2] - 12.572898) <= 1e-4);
+        vt_calc_free(calc);
+    }
+    vt_cell_free(nacl), vt_cell_free(tri);
+}
+
 /* The TF model's loader and options: its own architecture is checked (K2 = 3 two-body inputs),
  * and matgl's indexing is refused. */
 static void test_tf_loader(void)
@@ -545,6 +580,7 @@ int main(void)
     find_model("m3gnet-mp-2021.2.8-pes", model_dir);
     find_model("m3gnet-mp-2021.2.8-efs", efs_dir);
     test_tf_values();
+    test_tf_oracle_values();
     test_tf_loader();
     test_fd(efs_dir, 3);
     test_mos();
