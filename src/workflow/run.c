@@ -452,33 +452,44 @@ static void eos_points_clear(eos_points *pts)
     pts->n = 0;
 }
 
+/* Index of the sampled run nearest to volume V (in log volume). */
+static size_t nearest_run(const eos_points *pts, double V)
+{
+    size_t near = 0;
+    for (size_t i = 1; i < pts->n; i++)
+        if (fabs(log(pts->V[i] / V)) < fabs(log(pts->V[near] / V))) near = i;
+    return near;
+}
+
+/* The start of a run at volume V: `from` scaled to V and, when that compresses it, relaxed a
+ * little (FIRE, positions) so that no pair starts inside the repulsive wall (a bonded pair of a
+ * boiled 5000 K melt squeezed to a quarter of its volume starts at tens of GPa and runs away). */
+static vt_status start_at(run_ctx *x, const vt_cell *from, double V, vt_cell **out)
+{
+    VT_TRY(scaled_copy(from, V, out));
+    if (V >= vt_cell_volume(from)) return VT_OK;
+    vt_relax_opts ro = vt_relax_opts_default();
+    ro.fmax_eV_A = 1.0, ro.max_steps = 50;
+    vt_relax_result rr;
+    vt_status s = vt_relax(*out, x->calc, &ro, &rr);
+    if (s != VT_OK) vt_cell_free(*out), *out = NULL;
+    return s;
+}
+
 /* One EOS run at volume V; its point is added. The first runs start from the base cell; later ones
- * from the final state of the run nearest in volume (already at T, closer to V). A compressed
- * start is relaxed a little (FIRE, positions) so that no pair starts inside the repulsive wall. */
+ * from the final state of the run nearest in volume (already at T, closer to V). */
 static vt_status eos_run(run_ctx *x, const char *label, double T_K, vt_md_velocities vel, const vt_cell *base,
                          double V, eos_points *pts)
 {
     char name[256];
     snprintf(name, sizeof name, "%s/eos-%zu", label, pts->n);
     const vt_cell *from = base;
-    if (pts->n >= x->s->n_scales) {
-        size_t near = 0;
-        for (size_t i = 1; i < pts->n; i++)
-            if (fabs(log(pts->V[i] / V)) < fabs(log(pts->V[near] / V))) near = i;
-        from = pts->last[near], vel = VT_VEL_RESCALE;
-    }
+    if (pts->n >= x->s->n_scales) from = pts->last[nearest_run(pts, V)], vel = VT_VEL_RESCALE;
     vt_cell *c;
-    VT_TRY(scaled_copy(from, V, &c));
-    vt_status s = VT_OK;
-    if (V < vt_cell_volume(from)) {
-        vt_relax_opts ro = vt_relax_opts_default();
-        ro.fmax_eV_A = 1.0, ro.max_steps = 50;
-        vt_relax_result rr;
-        s = vt_relax(c, x->calc, &ro, &rr);
-    }
+    VT_TRY(start_at(x, from, V, &c));
     stage_plan p = {name, T_K, steps_of(x->s, x->s->eos_ps), vel};
     stage_stats st;
-    if (s == VT_OK) s = run_stage(x, &p, &c, &st);
+    vt_status s = run_stage(x, &p, &c, &st);
     if (s != VT_OK) return vt_cell_free(c), s;
     pts->V[pts->n] = st.volume_A3, pts->P[pts->n] = st.P_GPa, pts->P_sem[pts->n] = st.P_sem_GPa;
     pts->last[pts->n] = c, pts->n++;
@@ -576,7 +587,8 @@ static vt_status search_points(run_ctx *x, const char *label, double T_K, vt_md_
         else V = bracketed_root(pts); /* noise made the fit non-monotonic: sample the crossing */
         VT_TRY(eos_run(x, label, T_K, vel, *c, V, pts));
     }
-    /* convergence runs: the base cell at V0 first, then each run's final state rescaled */
+    /* convergence runs: first from the final state of the EOS run nearest V0 (already at T; the
+     * base cell may be far away, e.g. a boiled melt), then from each run's final state */
     double V = e.V0_A3;
     vt_cell *cur = NULL;
     for (int j = 0;; j++) {
@@ -587,11 +599,11 @@ static vt_status search_points(run_ctx *x, const char *label, double T_K, vt_md_
         char name[256];
         snprintf(name, sizeof name, "%s/converge-%d", label, j);
         vt_cell *next;
-        vt_status st = scaled_copy(cur ? cur : *c, V, &next);
+        vt_status st = start_at(x, cur ? cur : pts->last[nearest_run(pts, V)], V, &next);
         vt_cell_free(cur);
         VT_TRY(st);
         cur = next;
-        stage_plan p = {name, T_K, steps_of(s, s->converge_ps), j == 0 ? vel : VT_VEL_KEEP};
+        stage_plan p = {name, T_K, steps_of(s, s->converge_ps), j == 0 ? VT_VEL_RESCALE : VT_VEL_KEEP};
         stage_stats ss;
         st = run_stage(x, &p, &cur, &ss);
         if (st != VT_OK) return vt_cell_free(cur), st;
