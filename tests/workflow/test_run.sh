@@ -28,6 +28,13 @@ d15=$(awk '$1 == "T1500" {v = $2 " " $4} END {print v}' "$tmp/ref.out")
 d25=$(awk '$1 == "T2500" {v = $2 " " $4} END {print v}' "$tmp/ref.out")
 check "D_Li(1500 K) > 0 with sigma < D ($d15)" "awk -v a='$d15' 'BEGIN {split(a, x, \" \"); exit !(x[1] > 0 && x[2] < x[1])}'"
 check "D_Li(2500 K) > D_Li(1500 K)" "awk -v a='$d15' -v b='$d25' 'BEGIN {split(a, x, \" \"); split(b, y, \" \"); exit !(y[1] > x[1])}'"
+# Every convergence run starts near equilibrium: from the final state of the EOS run nearest V0,
+# relaxed when compressed. Before 3124d52 it started from the previous stage's last frame squeezed
+# to V0: 51 GPa at step 0 of T1500 here, and a run-away for Li3PS4 on M3GNet.
+p0=$(for f in "$tmp"/ref/*/converge-0/thermo.log; do awk '!/^#/ {print $7; exit}' "$f"; done | sort -g |
+  awk 'NR == 1 {lo = $1} {hi = $1} END {print NR, lo, hi}')
+check "3 convergence runs start within 10 GPa of P = 0 (runs, lowest and highest step-0 P: $p0)" \
+  "awk -v a='$p0' 'BEGIN {split(a, x, \" \"); exit !(x[1] == 3 && x[2] > -10 && x[3] < 10)}'"
 info=$("$bin" db info --db "$tmp/ref.db")
 check "database: 1 run, 3 trajectories, 6 D, 2 Arrhenius fits, 3 RDFs" \
   "echo '$info' | awk '\$1 == \"runs\" && \$2 == 1 {r++} \$1 == \"trajectories\" && \$2 == 3 {r++} \$1 == \"diffusivities\" && \$2 == 6 {r++} \$1 == \"arrhenius\" && \$2 == 2 {r++} \$1 == \"rdfs\" && \$2 == 3 {r++} END {exit r != 5}'"
