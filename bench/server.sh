@@ -51,6 +51,7 @@ QUERIES=(
 )
 start() {
   [ -z "$SERVER" ] || { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; }
+  : >"$tmp/server.log" # now: the redirection below happens in the child, maybe after the first grep
   "$VT" serve --db "$tmp/bench.db" --port 0 "$@" >"$tmp/server.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 100); do grep -q serving "$tmp/server.log" && break; sleep 0.1; done

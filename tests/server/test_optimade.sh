@@ -51,10 +51,13 @@ json.dump(doc, open(sys.argv[1], "w"))
 EOF
 
 # Start `vitrum serve` on a free port; sets SERVER_PID and BASE.
+# The log is emptied here, not only by the redirection: that one happens in the background child,
+# possibly after the first grep below, which would then find the previous server's "serving" line.
 start_server() {
+  : >"$tmp/server.log"
   "$VT_BIN" serve --port 0 "$@" >"$tmp/server.log" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do
     grep -q "serving" "$tmp/server.log" 2>/dev/null && break
     kill -0 "$SERVER_PID" 2>/dev/null || { cat "$tmp/server.log"; return 1; }
     sleep 0.1
