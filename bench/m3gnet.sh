@@ -20,6 +20,8 @@ TORCH_EVALS=${TORCH_EVALS:-5}
 MODEL=${VITRUM_M3GNET_DIR:-$SRC/models/m3gnet-mp-2021.2.8-pes}
 PY=/usr/bin/python3
 [ -x "$BIN" ] || { echo "bench/m3gnet.sh: no vitrum binary at $BIN (set VT_BIN)" >&2; exit 1; }
+$PY -c 'import torch' 2>/dev/null ||
+  { echo "bench/m3gnet.sh: needs PyTorch for $PY (Debian: apt-get install python3-torch)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
