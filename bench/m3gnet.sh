@@ -10,13 +10,13 @@
 # in float (production) and double precision against PyTorch (float32 network, float64 geometry).
 # Goals (issue 8): >= 10x PyTorch and >= 5 steps/s on 2 cores.
 # Env: VT_BIN (vitrum binary; default build/vitrum), THREADS (default 2), STEPS (default 200),
-#      TORCH_EVALS (default 5), VITRUM_M3GNET_DIR (model folder; default the shipped one).
+#      TORCH_EVALS (default 10), VITRUM_M3GNET_DIR (model folder; default the shipped one).
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${VT_BIN:-$SRC/build/vitrum}
 THREADS=${THREADS:-2}
 STEPS=${STEPS:-200}
-TORCH_EVALS=${TORCH_EVALS:-5}
+TORCH_EVALS=${TORCH_EVALS:-10}
 MODEL=${VITRUM_M3GNET_DIR:-$SRC/models/m3gnet-mp-2021.2.8-pes}
 PY=/usr/bin/python3
 [ -x "$BIN" ] || { echo "bench/m3gnet.sh: no vitrum binary at $BIN (set VT_BIN)" >&2; exit 1; }
@@ -35,15 +35,21 @@ t0=$(date +%s.%N)
 t1=$(date +%s.%N)
 vt_rate=$($PY -c "print(($STEPS + 1) / ($t1 - $t0))")
 
-# PyTorch on the liquid
-$PY "$SRC/bench/m3gnet_torch.py" "$MODEL" "$tmp/liquid.vasp" --evals "$TORCH_EVALS" --threads "$THREADS" > "$tmp/torch.json"
+# PyTorch on the liquid, in its fastest set-up on this machine: its own THREADS intra-op threads and
+# single-threaded BLAS below them. Debian's torch calls the system libblas.so.3, which is OpenBLAS
+# once libopenblas is installed (vitrum's build needs it) and reference BLAS otherwise; OpenBLAS's
+# own threads under torch's oversubscribe the cores (measured: 0.29 s per evaluation with
+# OPENBLAS_NUM_THREADS=1, 0.65 s without, on 2 cores).
+blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo unknown)
+OPENBLAS_NUM_THREADS=1 $PY "$SRC/bench/m3gnet_torch.py" "$MODEL" "$tmp/liquid.vasp" --evals "$TORCH_EVALS" \
+    --threads "$THREADS" > "$tmp/torch.json"
 "$BIN" calc --calc "m3gnet:dir=$MODEL,threads=$THREADS" "$tmp/liquid.vasp" --format json > "$tmp/vt_float.json"
 "$BIN" calc --calc "m3gnet:dir=$MODEL,threads=$THREADS,precision=double" "$tmp/liquid.vasp" --format json > "$tmp/vt_double.json"
 
-$PY - "$tmp" "$vt_rate" "$THREADS" <<'EOF'
+$PY - "$tmp" "$vt_rate" "$THREADS" "$blas" <<'EOF'
 import json, sys
 import numpy as np
-tmp, vt_rate, threads = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+tmp, vt_rate, threads, blas = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4]
 t = json.load(open(f"{tmp}/torch.json"))
 for prec in ("float", "double"):
     v = json.load(open(f"{tmp}/vt_{prec}.json"))
@@ -54,7 +60,7 @@ for prec in ("float", "double"):
     print(f"oracle, vitrum {prec:6s} vs PyTorch: E {v['energy_eV']:.6f} vs {t['energy_eV']:.6f} eV "
           f"(|dE| {dE:.1e} eV = {dE / n:.1e} eV/atom), max |dF| {dF:.1e} eV/A, max |dsigma| {dS:.1e} GPa")
 torch_rate = 1.0 / t["seconds_per_eval"]
-print(f"PyTorch {t['torch']} ({threads} threads): {torch_rate:.3f} force evaluations/s")
+print(f"PyTorch {t['torch']} ({threads} threads, BLAS {blas}): {torch_rate:.3f} force evaluations/s")
 print(f"vitrum  ({threads} threads):            {vt_rate:.2f} MD steps/s (goal >= 5)")
 print(f"ratio vitrum / PyTorch: {vt_rate / torch_rate:.1f}x (goal >= 10x)")
 EOF
