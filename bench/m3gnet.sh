@@ -43,6 +43,12 @@ vt_rate=$($PY -c "print(($STEPS + 1) / ($t1 - $t0))")
 blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo unknown)
 OPENBLAS_NUM_THREADS=1 $PY "$SRC/bench/m3gnet_torch.py" "$MODEL" "$tmp/liquid.vasp" --evals "$TORCH_EVALS" \
     --threads "$THREADS" > "$tmp/torch.json"
+# and, for comparison with figures measured that way, on Debian's reference BLAS (package libblas3)
+REF_BLAS=/usr/lib/x86_64-linux-gnu/blas
+if [ -e "$REF_BLAS/libblas.so.3" ] && [ "$(readlink -f "$REF_BLAS/libblas.so.3")" != "$blas" ]; then
+  LD_LIBRARY_PATH=$REF_BLAS $PY "$SRC/bench/m3gnet_torch.py" "$MODEL" "$tmp/liquid.vasp" --evals 3 \
+      --threads "$THREADS" > "$tmp/torch_ref.json"
+fi
 "$BIN" calc --calc "m3gnet:dir=$MODEL,threads=$THREADS" "$tmp/liquid.vasp" --format json > "$tmp/vt_float.json"
 "$BIN" calc --calc "m3gnet:dir=$MODEL,threads=$THREADS,precision=double" "$tmp/liquid.vasp" --format json > "$tmp/vt_double.json"
 
@@ -63,4 +69,10 @@ torch_rate = 1.0 / t["seconds_per_eval"]
 print(f"PyTorch {t['torch']} ({threads} threads, BLAS {blas}): {torch_rate:.3f} force evaluations/s")
 print(f"vitrum  ({threads} threads):            {vt_rate:.2f} MD steps/s (goal >= 5)")
 print(f"ratio vitrum / PyTorch: {vt_rate / torch_rate:.1f}x (goal >= 10x)")
+try:
+    ref_rate = 1.0 / json.load(open(f"{tmp}/torch_ref.json"))["seconds_per_eval"]
+    print(f"PyTorch on reference BLAS: {ref_rate:.3f} force evaluations/s, ratio {vt_rate / ref_rate:.1f}x "
+          "(for comparison only: not its fastest set-up)")
+except FileNotFoundError:
+    pass
 EOF
