@@ -40,14 +40,17 @@ vt_rate=$($PY -c "print(($STEPS + 1) / ($t1 - $t0))")
 # once libopenblas is installed (vitrum's build needs it) and reference BLAS otherwise; OpenBLAS's
 # own threads under torch's oversubscribe the cores (measured: 0.29 s per evaluation with
 # OPENBLAS_NUM_THREADS=1, 0.65 s without, on 2 cores).
+torch_bench() { # OUT EVALS [VAR=value ...]: time PyTorch on the liquid with that environment
+  local out=$1 evals=$2
+  shift 2
+  env "$@" $PY "$SRC/bench/m3gnet_torch.py" "$MODEL" "$tmp/liquid.vasp" --evals "$evals" --threads "$THREADS" > "$out"
+}
 blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo unknown)
-OPENBLAS_NUM_THREADS=1 $PY "$SRC/bench/m3gnet_torch.py" "$MODEL" "$tmp/liquid.vasp" --evals "$TORCH_EVALS" \
-    --threads "$THREADS" > "$tmp/torch.json"
+torch_bench "$tmp/torch.json" "$TORCH_EVALS" OPENBLAS_NUM_THREADS=1
 # and, for comparison with figures measured that way, on Debian's reference BLAS (package libblas3)
 REF_BLAS=/usr/lib/x86_64-linux-gnu/blas
 if [ -e "$REF_BLAS/libblas.so.3" ] && [ "$(readlink -f "$REF_BLAS/libblas.so.3")" != "$blas" ]; then
-  LD_LIBRARY_PATH=$REF_BLAS $PY "$SRC/bench/m3gnet_torch.py" "$MODEL" "$tmp/liquid.vasp" --evals 3 \
-      --threads "$THREADS" > "$tmp/torch_ref.json"
+  torch_bench "$tmp/torch_ref.json" 3 LD_LIBRARY_PATH=$REF_BLAS
 fi
 "$BIN" calc --calc "m3gnet:dir=$MODEL,threads=$THREADS" "$tmp/liquid.vasp" --format json > "$tmp/vt_float.json"
 "$BIN" calc --calc "m3gnet:dir=$MODEL,threads=$THREADS,precision=double" "$tmp/liquid.vasp" --format json > "$tmp/vt_double.json"
