@@ -10,7 +10,8 @@
  * x is clamped to [-87, 88], where 2^k stays a normal float; sigmoid and SiLU saturate there. */
 static inline float m3g_expf(float x)
 {
-    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+    x = x > -87.0f ? x : -87.0f; /* maxps/minps form (NaN -> the bound) */
+    x = x < 88.0f ? x : 88.0f;
     const float shift = 12582912.0f; /* 1.5 * 2^23: adding and subtracting it rounds to an integer */
     float kf = (x * 1.44269504088896341f + shift) - shift;
     float r = x - kf * 0.693145751953125f - kf * 1.428606765330187e-6f;
