@@ -22,7 +22,9 @@
 **   E = data_std * sum_i R(v_i) + n data_mean + sum_i ref(Z_i),  R the gated readout [3 layers, not 4].
 ** Layout: a gated MLP's first layer on [v_i, v_j, e] is split: the v parts are computed per atom
 ** (P = v W^T, 8F columns for both MLPs and both paths) and gathered per bond, so only the e part
-** is a per-bond product. Pre-activations of every layer are stored for the backward pass.
+** is a per-bond product. For the backward pass the forward one keeps the derivatives of every
+** activation (in place of the pre-activations) and the outputs of G_e and G_v, so that the backward
+** pass evaluates no exponential.
 ** Threads: thread t owns a contiguous range of atoms, their bonds (grouped by atom) and the
 ** triplets those bonds receive; sums onto the end atom j of a bond go through the reverse bond
 ** (a gather over j's own bonds), so no two threads write the same row. Phases end at barriers.
@@ -63,8 +65,9 @@ typedef struct net {
     /* work arrays, grown as needed */
     size_t cap_n, cap_b, cap_t;
     int cap_threads;
-    REAL *R, *Z0, *e, *v, *P, *msg, *wt, *dR, *dW, *de, *dv, *dH1, *ST;
+    REAL *R, *Z0, *e, *v, *P, *msg, *wt, *dR, *dW, *de, *dv, *dHe, *dHv, *ST;
     REAL *A, *U, *He, *Hn, *Hro; /* per block: A [N][K], U [B][2F], He, Hn [3][B][2F]; Hro [4][N][2F] */
+    REAL *Ge, *Gv;            /* per block: outputs of G_e and G_v [B][F] */
     double *dA_thr;           /* [threads][N][K] */
     double *dd_thr;           /* [threads][B] dE/dd */
     double (*gv_thr)[3];      /* [threads][B] dE/dr from angles */
@@ -88,11 +91,6 @@ static void mm_nn(size_t m, int n, int k, const REAL *A, int lda, const REAL *B,
 
 static inline REAL sigm(REAL x) { return 1 / (1 + EXP(-x)); }
 static inline REAL silu(REAL x) { return x * sigm(x); }
-static inline REAL dsilu(REAL x)
-{
-    REAL s = sigm(x);
-    return s * (1 + x * (1 - s));
-}
 
 /* Element-wise kernels are most of the work besides BLAS: with GCC on x86-64 they are compiled
  * at -O3 for AVX-512, AVX2 and baseline, picked at load time (target_clones), so the loops
@@ -116,9 +114,15 @@ static void fill_bias(size_t n, int w, const REAL *b, REAL *C, int ldc)
     for (size_t r = 0; r < n; r++) memcpy(C + r * ldc, b, (size_t)w * sizeof *C);
 }
 
-HOT static void silu_all(size_t n, const REAL *restrict h, REAL *restrict out)
+/* out = SiLU(h), and h becomes SiLU'(h) = s (1 + h (1 - s)), s = sigmoid(h): the factor the
+ * backward pass multiplies by, so that it needs no exponential of its own. */
+HOT static void silu_fwd(size_t n, REAL *restrict h, REAL *restrict out)
 {
-    for (size_t i = 0; i < n; i++) out[i] = silu(h[i]);
+    for (size_t i = 0; i < n; i++) {
+        REAL x = h[i], s = sigm(x);
+        out[i] = x * s;
+        h[i] = s * (1 + x * (1 - s));
+    }
 }
 
 HOT static void silu_inplace(size_t n, REAL *x)
@@ -146,59 +150,61 @@ HOT static void mul_inplace(size_t n, const REAL *restrict a, REAL *restrict x)
     for (size_t i = 0; i < n; i++) x[i] *= a[i];
 }
 
-/* x *= SiLU'(h) */
-HOT static void mul_dsilu(size_t n, const REAL *restrict h, REAL *restrict x)
+/* One gated unit y = act(a) sigmoid(b), act SiLU (silu_a) or identity; a and b become dy/da and
+ * dy/db. */
+static inline REAL glu_one(REAL *a, REAL *b, int silu_a)
 {
-    for (size_t i = 0; i < n; i++) x[i] *= dsilu(h[i]);
+    REAL x = *a, sb = sigm(*b), act = x, dact = 1;
+    if (silu_a) {
+        REAL sa = sigm(x);
+        act = x * sa;
+        dact = sa * (1 + x * (1 - sa));
+    }
+    REAL y = act * sb;
+    *a = dact * sb;
+    *b = y * (1 - sb);
+    return y;
 }
 
-/* Gated unit of rows of H = [a | b] (d columns each): out (= or +=) act(a) sigmoid(b), act SiLU
- * (silu_a) or identity. */
-HOT static void glu(size_t rows, int d, const REAL *restrict H, int silu_a, int add, REAL *restrict out)
+/* Gated unit of rows of H = [a | b] (d columns each): out (= or +=) act(a) sigmoid(b). H becomes
+ * [d out/da | d out/db] for glu_bwd, so that the backward pass needs no exponential. */
+HOT static void glu(size_t rows, int d, REAL *restrict H, int silu_a, int add, REAL *restrict out)
 {
     for (size_t r = 0; r < rows; r++) {
-        const REAL *a = H + r * 2 * d, *b = a + d;
-        REAL *o = out + r * d;
+        REAL *a = H + r * 2 * d, *b = a + d, *o = out + r * d;
         if (silu_a && add)
-            for (int c = 0; c < d; c++) o[c] += silu(a[c]) * sigm(b[c]);
+            for (int c = 0; c < d; c++) o[c] += glu_one(a + c, b + c, 1);
         else if (silu_a)
-            for (int c = 0; c < d; c++) o[c] = silu(a[c]) * sigm(b[c]);
+            for (int c = 0; c < d; c++) o[c] = glu_one(a + c, b + c, 1);
         else
-            for (int c = 0; c < d; c++) o[c] = a[c] * sigm(b[c]);
+            for (int c = 0; c < d; c++) o[c] = glu_one(a + c, b + c, 0);
     }
 }
 
-/* Backward of glu: dH = [dE/da | dE/db] from dout = dE/d(out). */
-HOT static void glu_bwd(size_t rows, int d, const REAL *restrict H, int silu_a, const REAL *restrict dout,
-                        REAL *restrict dH)
+/* Backward of glu: dH = [dE/da | dE/db] from dout = dE/d(out) and the derivatives J glu left. */
+HOT static void glu_bwd(size_t rows, int d, const REAL *restrict J, const REAL *restrict dout, REAL *restrict dH)
 {
     for (size_t r = 0; r < rows; r++) {
-        const REAL *a = H + r * 2 * d, *b = a + d, *o = dout + r * d;
+        const REAL *ja = J + r * 2 * d, *jb = ja + d, *o = dout + r * d;
         REAL *da = dH + r * 2 * d, *db = da + d;
-        if (silu_a)
-            for (int c = 0; c < d; c++) {
-                REAL sb = sigm(b[c]), sa = sigm(a[c]);
-                da[c] = o[c] * sb * sa * (1 + a[c] * (1 - sa));
-                db[c] = o[c] * a[c] * sa * sb * (1 - sb);
-            }
-        else
-            for (int c = 0; c < d; c++) {
-                REAL sb = sigm(b[c]);
-                da[c] = o[c] * sb;
-                db[c] = o[c] * a[c] * sb * (1 - sb);
-            }
+        for (int c = 0; c < d; c++) {
+            da[c] = o[c] * ja[c];
+            db[c] = o[c] * jb[c];
+        }
     }
 }
 
 /* ---------------------------------------------------------------------------------------------
 ** Gated MLP: out = actA(path A) * sigmoid(path B). H[l] (n rows, 2 dim[l+1] columns, A then B)
-** holds the pre-activations of layer l; H[0] is filled by the caller. act: n x 2 max(dim) scratch.
+** holds the pre-activations of layer l; H[0] is filled by the caller. The forward pass replaces
+** them by the derivatives of the activations, which is all the backward pass needs of them.
+** act: n x 2 max(dim) scratch.
 */
 static void gated_fwd(const gmlp *g, size_t n, REAL *const *H, REAL *act, REAL *out)
 {
     for (int l = 1; l < g->nl; l++) {
         int d = g->dim[l], dn = g->dim[l + 1];
-        silu_all(n * 2 * (size_t)d, H[l - 1], act);
+        silu_fwd(n * 2 * (size_t)d, H[l - 1], act);
         fill_bias(n, dn, g->ba[l], H[l], 2 * dn);
         fill_bias(n, dn, g->bb[l], H[l] + dn, 2 * dn);
         mm_nt(n, dn, d, act, 2 * d, g->wa[l], d, 1, H[l], 2 * dn);
@@ -213,13 +219,13 @@ static void gated_bwd(const gmlp *g, size_t n, REAL *const *H, const REAL *dout,
 {
     int d = g->dim[g->nl];
     REAL *cur = g->nl == 1 ? dH0 : s1;
-    glu_bwd(n, d, H[g->nl - 1], g->last_silu, dout, cur);
+    glu_bwd(n, d, H[g->nl - 1], dout, cur);
     for (int l = g->nl - 1; l >= 1; l--) {
         int din = g->dim[l];
         REAL *next = l == 1 ? dH0 : (cur == s1 ? s2 : s1);
         mm_nn(n, din, d, cur, 2 * d, g->wa[l], din, 0, next, 2 * din);
         mm_nn(n, din, d, cur + d, 2 * d, g->wb[l], din, 0, next + din, 2 * din);
-        mul_dsilu(n * 2 * (size_t)din, H[l - 1], next);
+        mul_inplace(n * 2 * (size_t)din, H[l - 1], next);
         cur = next;
         d = din;
     }
@@ -324,7 +330,7 @@ static void net_destroy(void *p)
     net *n = p;
     if (!n) return;
     REAL **bufs[] = {&n->R, &n->Z0, &n->e, &n->v, &n->P, &n->msg, &n->wt, &n->dR, &n->dW, &n->de, &n->dv,
-                     &n->dH1, &n->ST, &n->A, &n->U, &n->He, &n->Hn, &n->Hro, &n->scratch};
+                     &n->dHe, &n->dHv, &n->ST, &n->A, &n->U, &n->He, &n->Hn, &n->Hro, &n->Ge, &n->Gv, &n->scratch};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) vt_free(*bufs[i]);
     vt_free(n->dA_thr), vt_free(n->dd_thr), vt_free(n->gv_thr);
     vt_free(n->weights);
@@ -357,8 +363,9 @@ static vt_status reserve(net *n, size_t N, size_t B, size_t T, int threads)
         bad |= grow(&n->R, B * K2, sizeof(REAL)) | grow(&n->Z0, B * F, sizeof(REAL)) |
                grow(&n->e, B * F, sizeof(REAL)) | grow(&n->msg, B * F, sizeof(REAL)) |
                grow(&n->dR, B * K2, sizeof(REAL)) | grow(&n->de, B * F, sizeof(REAL)) |
-               grow(&n->dH1, B * 4 * F, sizeof(REAL)) | grow(&n->U, nb * B * 2 * F, sizeof(REAL)) |
+               grow(&n->dHe, B * 2 * F, sizeof(REAL)) | grow(&n->dHv, B * 2 * F, sizeof(REAL)) | grow(&n->U, nb * B * 2 * F, sizeof(REAL)) |
                grow(&n->He, nb * 3 * B * 2 * F, sizeof(REAL)) | grow(&n->Hn, nb * 3 * B * 2 * F, sizeof(REAL)) |
+               grow(&n->Ge, nb * B * F, sizeof(REAL)) | grow(&n->Gv, nb * B * F, sizeof(REAL)) |
                grow(&n->dd_thr, (size_t)threads * B, sizeof(double)) |
                grow(&n->gv_thr, (size_t)threads * B, 3 * sizeof(double));
         if (!bad) n->cap_b = B;
@@ -395,8 +402,9 @@ static void sync_threads(ctx *c)
     if (c->e->n_threads > 1) pthread_barrier_wait(&c->barrier);
 }
 
-/* Per-block views of the stored pre-activations. */
+/* Per-block views of the stored activation derivatives and outputs. */
 static REAL *U_of(const net *n, int k) { return n->U + (size_t)k * n->cap_b * 2 * n->F; }
+static REAL *G_of(const net *n, REAL *base, int k, size_t row) { return base + ((size_t)k * n->cap_b + row) * n->F; }
 static REAL *A_of(const net *n, int k) { return n->A + (size_t)k * n->cap_n * n->K; }
 static void H_of(const net *n, REAL *base, int k, size_t row, REAL *H[3])
 {
@@ -440,7 +448,7 @@ static void embed(ctx *c, const range *r)
     triplet_weights(n, g, r->b0, r->b1);
     fill_bias(r->b1 - r->b0, F, n->edge_embed_b, n->Z0 + r->b0 * F, F);
     mm_nt(r->b1 - r->b0, F, K2, n->R + r->b0 * K2, K2, n->edge_embed_w, K2, 1, n->Z0 + r->b0 * F, F);
-    silu_all((r->b1 - r->b0) * F, n->Z0 + r->b0 * F, n->e + r->b0 * F);
+    silu_fwd((r->b1 - r->b0) * F, n->Z0 + r->b0 * F, n->e + r->b0 * F);
     for (size_t a = r->a0; a < r->a1; a++)
         memcpy(n->v + a * F, n->node_embed + (size_t)g->type[a] * F, (size_t)F * sizeof(REAL));
 }
@@ -459,25 +467,19 @@ static void atoms_fwd(ctx *c, const range *r, int k)
     sigm_inplace(na * K, A);
 }
 
-/* Layer 0 of a convolution MLP for m bonds, e part and bias: H0 = e W^T + b (the v parts are
- * added by add_projections). */
-static void conv_layer0(const net *n, const gmlp *mlp, size_t m, const REAL *e, REAL *H0)
-{
-    const int F = n->F;
-    fill_bias(m, 2 * F, mlp->b1, H0, 2 * F);
-    mm_nt(m, 2 * F, F, e, F, mlp->w1, F, 1, H0, 2 * F);
-}
-
-/* H0 of bonds [b, b + m) += P_src[i] + P_dst[j], the per-atom parts starting at column pcol of P. */
-static void add_projections(const net *n, const m3g_graph *g, size_t b, size_t m, int pcol, REAL *H0)
+/* Layer 0 of a convolution MLP for bonds [b, b + m): H0 = b1 + P_src[i] + P_dst[j] + e W^T, the
+ * per-atom parts P starting at column pcol. */
+static void conv_layer0(const net *n, const m3g_graph *g, const gmlp *mlp, size_t b, size_t m, int pcol,
+                        const REAL *e, REAL *H0)
 {
     const int F = n->F;
     for (size_t r = 0; r < m; r++) {
         const REAL *ps = n->P + (size_t)g->src[b + r] * 8 * F + pcol;
         const REAL *pd = n->P + (size_t)g->dst[b + r] * 8 * F + pcol + 2 * F;
         REAL *h = H0 + r * 2 * F;
-        for (int q = 0; q < 2 * F; q++) h[q] += ps[q] + pd[q];
+        for (int q = 0; q < 2 * F; q++) h[q] = mlp->b1[q] + ps[q] + pd[q];
     }
+    mm_nt(m, 2 * F, F, e, F, mlp->w1, F, 1, H0, 2 * F);
 }
 
 /* Bond phase of block k for bonds [b, b + m): three-body update, edge update, messages. */
@@ -487,7 +489,7 @@ static void bonds_fwd(ctx *c, int k, size_t b, size_t m, REAL *scr)
     const m3g_graph *g = c->e->g;
     const blk *bl = &n->block[k];
     const int F = n->F, K = n->K, K2 = n->K2;
-    REAL *t = scr, *act = t + CHUNK * K, *gout = act + CHUNK * 2 * F, *w = gout + CHUNK * F;
+    REAL *t = scr, *act = t + CHUNK * K, *w = act + CHUNK * 2 * F;
     const REAL *A = A_of(n, k);
     for (size_t r = 0; r < m; r++) {
         double acc[M3G_N_BASIS] = {0};
@@ -503,20 +505,20 @@ static void bonds_fwd(ctx *c, int k, size_t b, size_t m, REAL *scr)
     /* edge update */
     REAL *H[3];
     H_of(n, n->He, k, b, H);
-    conv_layer0(n, &bl->edge, m, e, H[0]);
-    add_projections(n, g, b, m, 0, H[0]);
-    gated_fwd(&bl->edge, m, H, act, gout);
+    conv_layer0(n, g, &bl->edge, b, m, 0, e, H[0]);
+    REAL *ge = G_of(n, n->Ge, k, b);
+    gated_fwd(&bl->edge, m, H, act, ge);
     mm_nt(m, F, K2, n->R + b * K2, K2, bl->edge_rbf_w, K2, 0, w, F);
-    mul_all(m * F, gout, w, 1, e);
+    mul_all(m * F, ge, w, 1, e);
     /* messages (summed onto the atoms by atoms_gather) */
     H_of(n, n->Hn, k, b, H);
-    conv_layer0(n, &bl->node, m, e, H[0]);
-    add_projections(n, g, b, m, 4 * F, H[0]);
-    gated_fwd(&bl->node, m, H, act, gout);
+    conv_layer0(n, g, &bl->node, b, m, 4 * F, e, H[0]);
+    REAL *gv = G_of(n, n->Gv, k, b);
+    gated_fwd(&bl->node, m, H, act, gv);
     mm_nt(m, F, K2, n->R + b * K2, K2, bl->node_rbf_w, K2, 0, w, F);
     if (n->m->silu_node_rbf) silu_inplace(m * F, w);
     REAL *msg = n->msg + b * F;
-    mul_all(m * F, gout, w, 0, msg);
+    mul_all(m * F, gv, w, 0, msg);
 }
 
 /* v_j += messages of the bonds ending at j = reverses of j's own bonds (matgl); TF: v_i +=
@@ -580,8 +582,8 @@ static void readout_bwd(ctx *c, const range *r, int tid)
 }
 
 /* Bond phase of the backward pass of block k for bonds [b, b + m). On entry de = dE/de (output of
- * the block), dv = dE/dv (output); on exit de = dE/de (input of the block); dH1 holds dE/d(layer 0)
- * of both MLPs; dR, dW and this thread's dA are accumulated. */
+ * the block), dv = dE/dv (output); on exit de = dE/de (input of the block); dHe and dHv hold
+ * dE/d(layer 0) of G_e and G_v; dR, dW and this thread's dA are accumulated. */
 static void bonds_bwd(ctx *c, int k, size_t b, size_t m, REAL *scr, double *dA)
 {
     net *n = c->n;
@@ -590,39 +592,35 @@ static void bonds_bwd(ctx *c, int k, size_t b, size_t m, REAL *scr, double *dA)
     const int F = n->F, K = n->K, K2 = n->K2;
     REAL *gout = scr, *w = gout + CHUNK * F, *dg = w + CHUNK * F, *s1 = dg + CHUNK * F;
     REAL *s2 = s1 + CHUNK * 2 * F, *dU = s2 + CHUNK * 2 * F, *dt = dU + CHUNK * 2 * F, *wpre = dt + CHUNK * K;
-    REAL *de = n->de + b * F, *dR = n->dR + b * K2, *dH1 = n->dH1 + b * 4 * F;
+    REAL *de = n->de + b * F, *dR = n->dR + b * K2;
+    REAL *dHe = n->dHe + b * 2 * F, *dHv = n->dHv + b * 2 * F;
     REAL *H[3];
     /* messages: m_b = G_v * (W_v rbf) onto v_j (TF: G_v * SiLU(W_v rbf) onto v_i) */
     H_of(n, n->Hn, k, b, H);
-    glu(m, F, H[bl->node.nl - 1], 1, 0, gout);
     const uint32_t *to = n->m->msg_to_src ? g->src : g->dst;
     for (size_t r = 0; r < m; r++) memcpy(dg + r * F, n->dv + (size_t)to[b + r] * F, (size_t)F * sizeof(REAL));
     mm_nt(m, F, K2, n->R + b * K2, K2, bl->node_rbf_w, K2, 0, w, F);
     if (n->m->silu_node_rbf) {
         memcpy(wpre, w, m * F * sizeof(REAL));
-        silu_inplace(m * F, w);
+        silu_fwd(m * F, wpre, w); /* wpre: SiLU' */
     }
-    mul_inplace(m * F, dg, gout); /* dE/d(W_v rbf), TF: dE/d(SiLU(W_v rbf)) */
-    if (n->m->silu_node_rbf) mul_dsilu(m * F, wpre, gout);
+    mul_all(m * F, dg, G_of(n, n->Gv, k, b), 0, gout); /* dE/d(W_v rbf), TF: dE/d(SiLU(W_v rbf)) */
+    if (n->m->silu_node_rbf) mul_inplace(m * F, wpre, gout);
     mul_inplace(m * F, dg, w);    /* dE/dG_v */
     mm_nn(m, K2, F, gout, F, bl->node_rbf_w, K2, 1, dR, K2);
-    /* dH1 rows are 4F wide: G_e's 2F, then G_v's 2F; gated_bwd writes 2F-wide rows into s2 first */
-    gated_bwd(&bl->node, m, H, w, dU, s1, s2);
-    for (size_t r = 0; r < m; r++) memcpy(dH1 + r * 4 * F + 2 * F, dU + r * 2 * F, 2 * (size_t)F * sizeof(REAL));
-    mm_nn(m, F, 2 * F, dU, 2 * F, bl->node.w1, F, 1, de, F);
+    gated_bwd(&bl->node, m, H, w, dHv, s1, s2);
+    mm_nn(m, F, 2 * F, dHv, 2 * F, bl->node.w1, F, 1, de, F);
     /* edge update: e += G_e * (W_e rbf) */
     H_of(n, n->He, k, b, H);
-    glu(m, F, H[bl->edge.nl - 1], 1, 0, gout);
     mm_nt(m, F, K2, n->R + b * K2, K2, bl->edge_rbf_w, K2, 0, w, F);
     mul_all(m * F, de, w, 0, dg);
-    mul_inplace(m * F, de, gout);
+    mul_all(m * F, de, G_of(n, n->Ge, k, b), 0, gout);
     mm_nn(m, K2, F, gout, F, bl->edge_rbf_w, K2, 1, dR, K2);
-    gated_bwd(&bl->edge, m, H, dg, dU, s1, s2);
-    for (size_t r = 0; r < m; r++) memcpy(dH1 + r * 4 * F, dU + r * 2 * F, 2 * (size_t)F * sizeof(REAL));
-    mm_nn(m, F, 2 * F, dU, 2 * F, bl->edge.w1, F, 1, de, F);
+    gated_bwd(&bl->edge, m, H, dg, dHe, s1, s2);
+    mm_nn(m, F, 2 * F, dHe, 2 * F, bl->edge.w1, F, 1, de, F);
     /* three-body update: e += SiLU(U_A) sigmoid(U_B), U = t [W1; W2]^T */
     const REAL *U = U_of(n, k) + b * 2 * F;
-    glu_bwd(m, F, U, 1, de, dU);
+    glu_bwd(m, F, U, de, dU);
     mm_nn(m, K, 2 * F, dU, 2 * F, bl->bond_w, K, 0, dt, K);
     const REAL *A = A_of(n, k);
     for (size_t r = 0; r < m; r++)
@@ -639,7 +637,7 @@ static void bonds_bwd(ctx *c, int k, size_t b, size_t m, REAL *scr, double *dA)
 }
 
 /* Atom phase of the backward pass of block k: dv += [S_e T_e S_v T_v] proj + (dA A (1 - A)) W_a,
- * S = sums of dH1 over the atom's bonds, T = over the bonds ending at it (the reverses). */
+ * S = sums of dHe, dHv over the atom's bonds, T = over the bonds ending at it (the reverses). */
 static void atoms_bwd(ctx *c, const range *r, int k)
 {
     net *n = c->n;
@@ -651,12 +649,14 @@ static void atoms_bwd(ctx *c, const range *r, int k)
     for (size_t a = r->a0; a < r->a1; a++) {
         memset(acc, 0, 8 * (size_t)F * sizeof acc[0]);
         for (size_t b = g->bond_start[a]; b < g->bond_start[a + 1]; b++) {
-            const REAL *hs = n->dH1 + b * 4 * F, *hd = n->dH1 + (size_t)g->rev[b] * 4 * F;
+            size_t rb = g->rev[b];
+            const REAL *es = n->dHe + b * 2 * F, *ed = n->dHe + rb * 2 * F;
+            const REAL *vs = n->dHv + b * 2 * F, *vd = n->dHv + rb * 2 * F;
             for (int x = 0; x < 2 * F; x++) {
-                acc[x] += hs[x];                    /* G_e, a as v_i */
-                acc[2 * F + x] += hd[x];            /* G_e, a as v_j */
-                acc[4 * F + x] += hs[2 * F + x];    /* G_v, a as v_i */
-                acc[6 * F + x] += hd[2 * F + x];    /* G_v, a as v_j */
+                acc[x] += es[x];         /* G_e, a as v_i */
+                acc[2 * F + x] += ed[x]; /* G_e, a as v_j */
+                acc[4 * F + x] += vs[x]; /* G_v, a as v_i */
+                acc[6 * F + x] += vd[x]; /* G_v, a as v_j */
             }
         }
         for (int x = 0; x < 8 * F; x++) n->ST[a * 8 * F + x] = (REAL)acc[x];
@@ -751,8 +751,8 @@ static void run(ctx *c, int tid)
         atoms_bwd(c, &r, k);
         sync_threads(c);
     }
-    /* embedding: e = SiLU(Z0) */
-    mul_dsilu((r.b1 - r.b0) * F, n->Z0 + r.b0 * F, n->de + r.b0 * F);
+    /* embedding: e = SiLU(Z0), Z0 now SiLU'(Z0) */
+    mul_inplace((r.b1 - r.b0) * F, n->Z0 + r.b0 * F, n->de + r.b0 * F);
     mm_nn(r.b1 - r.b0, K2, F, n->de + r.b0 * F, F, n->edge_embed_w, K2, 1, n->dR + r.b0 * K2, K2);
     geometry_bwd(c, &r, tid);
     sync_threads(c);
