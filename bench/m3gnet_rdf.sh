@@ -41,9 +41,9 @@
 #                  table then also gives R^2 of this RDF against D's ("R2 vs replica"): the agreement
 #                  two runs of the same model at the same density reach, the ceiling of any R^2
 #                  between two ~100-atom runs of a few ps
-# The count docs/m3gnet.md and the README report (27/30 with the paper's model) is of 10 ps productions
+# The count docs/m3gnet.md and the README report (28/30 with the paper's model) is of 10 ps productions
 # at the V* of a 3 ps run: --m3gnet model=efs --ps 3 --eos-ps 0.6 --out A, then
-# --m3gnet model=efs --ps 10 --replica-of A --out B (with --jobs 2 --threads 1 the second took 1 h 36 min
+# --m3gnet model=efs --ps 10 --replica-of A --out B (with --jobs 2 --threads 1 the second took 55 min
 # on 2 cores).
 # Env: VT_BIN (vitrum binary; default build/vitrum), VT_SHARED (default ../shared beside the repo).
 # Units: A, A^3, g/cm^3, GPa, K, ps.
