@@ -24,7 +24,8 @@
 ** (P = v W^T, 8F columns for both MLPs and both paths) and gathered per bond, so only the e part
 ** is a per-bond product. For the backward pass the forward one keeps the derivatives of every
 ** activation (in place of the pre-activations) and the outputs of G_e and G_v, so that the backward
-** pass evaluates no exponential.
+** pass evaluates no exponential (except the TF model's SiLU on the radial weight of the messages,
+** recomputed with that weight).
 ** Threads: thread t owns a contiguous range of atoms, their bonds (grouped by atom) and the
 ** triplets those bonds receive; sums onto the end atom j of a bond go through the reverse bond
 ** (a gather over j's own bonds), so no two threads write the same row. Phases end at barriers.
@@ -330,7 +331,8 @@ static void net_destroy(void *p)
     net *n = p;
     if (!n) return;
     REAL **bufs[] = {&n->R, &n->Z0, &n->e, &n->v, &n->P, &n->msg, &n->wt, &n->dR, &n->dW, &n->de, &n->dv,
-                     &n->dHe, &n->dHv, &n->ST, &n->A, &n->U, &n->He, &n->Hn, &n->Hro, &n->Ge, &n->Gv, &n->scratch};
+                     &n->dHe, &n->dHv, &n->ST, &n->A, &n->U, &n->He, &n->Hn, &n->Hro, &n->Ge, &n->Gv,
+                     &n->scratch};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) vt_free(*bufs[i]);
     vt_free(n->dA_thr), vt_free(n->dd_thr), vt_free(n->gv_thr);
     vt_free(n->weights);
@@ -363,7 +365,8 @@ static vt_status reserve(net *n, size_t N, size_t B, size_t T, int threads)
         bad |= grow(&n->R, B * K2, sizeof(REAL)) | grow(&n->Z0, B * F, sizeof(REAL)) |
                grow(&n->e, B * F, sizeof(REAL)) | grow(&n->msg, B * F, sizeof(REAL)) |
                grow(&n->dR, B * K2, sizeof(REAL)) | grow(&n->de, B * F, sizeof(REAL)) |
-               grow(&n->dHe, B * 2 * F, sizeof(REAL)) | grow(&n->dHv, B * 2 * F, sizeof(REAL)) | grow(&n->U, nb * B * 2 * F, sizeof(REAL)) |
+               grow(&n->dHe, B * 2 * F, sizeof(REAL)) | grow(&n->dHv, B * 2 * F, sizeof(REAL)) |
+               grow(&n->U, nb * B * 2 * F, sizeof(REAL)) |
                grow(&n->He, nb * 3 * B * 2 * F, sizeof(REAL)) | grow(&n->Hn, nb * 3 * B * 2 * F, sizeof(REAL)) |
                grow(&n->Ge, nb * B * F, sizeof(REAL)) | grow(&n->Gv, nb * B * F, sizeof(REAL)) |
                grow(&n->dd_thr, (size_t)threads * B, sizeof(double)) |
