@@ -51,9 +51,31 @@ static inline float m3g_expf(float x)
     return p * scale;
 }
 
+/* 1 / d for d >= 1, without a division: vdivps is the slowest instruction of the activation loops
+ * (a third of their time on the AMD EPYC development VM). A first guess from the bits of d
+ * (relative error <= 5.1%), then three Newton steps, each of which squares the error. With FMA
+ * (the AVX2 and AVX-512 clones) the last step takes the residual 1 - d y exactly: the correctly
+ * rounded 1 / d for 99.98% of d, within 6.0e-8 relative for all (checked for 1 <= d <= 1e30);
+ * without FMA within 1.5e-7. d is capped at 1e30, where the guess stays a normal float; 1 / d is
+ * then 1e-30 too large, which no sigmoid here can see. */
+static inline float m3g_recipf(float d)
+{
+    d = d < 1e30f ? d : 1e30f;
+    int32_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    bits = 0x7EF311C3 - bits;
+    float y;
+    memcpy(&y, &bits, sizeof y);
+    y = y * (2 - d * y);
+    y = y * (2 - d * y);
+    return y + y * (1 - d * y); /* FMA: -ffp-contract=fast (CMakeLists.txt) */
+}
+
+static inline float m3g_sigmoidf(float x) { return m3g_recipf(1 + m3g_expf(-x)); }
+
 #define REAL float
 #define GEMM m3g_sgemm
-#define EXP m3g_expf
+#define SIGMOID m3g_sigmoidf
 #define NET_API m3g_net_f32
 #define PRECISION "float"
 #include "calc/m3gnet_net.h"

@@ -3,7 +3,7 @@
 ** pass, in one floating-point precision. Included by m3gnet_f32.c and m3gnet_f64.c after defining
 **   REAL      float or double (weights, features, activations)
 **   GEMM      cblas_sgemm or cblas_dgemm
-**   EXP       expf or exp
+**   SIGMOID   the logistic function 1 / (1 + exp(-x)) in REAL
 **   NET_API   the name of the exported m3g_net_api, PRECISION its text
 ** Why hand-written: the backward pass of a graph network needs an autodiff library (PyTorch, JAX)
 ** that a C library cannot depend on; only input gradients are needed (no weight gradients), so the
@@ -97,7 +97,7 @@ static void mm_nn(size_t m, int n, int k, const REAL *A, int lda, const REAL *B,
     if (m) GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, n, k, 1, A, lda, B, ldb, beta, C, ldc);
 }
 
-static inline REAL sigm(REAL x) { return 1 / (1 + EXP(-x)); }
+static inline REAL sigm(REAL x) { return SIGMOID(x); }
 static inline REAL silu(REAL x) { return x * sigm(x); }
 
 /* Element-wise kernels are most of the work besides BLAS: with GCC on x86-64 they are compiled
