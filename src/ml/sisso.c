@@ -18,8 +18,11 @@
 **   Gram block is singular at L0's eps = 1e-10). Equal scores (1e-9 relative) flag candidates, the
 **   correlation decides; the feature built first (lower rung, earlier pair) is kept. |a - b| is
 **   not built when the ranges of a and b do not overlap (it is then +-(a - b)).
-** Determinism: threads split the enumeration; every ranked list is ordered by (score, build order)
-**   so results do not depend on the number of threads.
+** Determinism: threads split the enumeration round-robin (a fixed share each, not first come first
+**   served), and merge their lists in thread order, so a result never depends on timing. Every
+**   ranked list is ordered by (score, build order), and a candidate that ties the last entry of a
+**   full list goes through the duplicate check whatever came first, so results do not depend on
+**   the number of threads either.
 ** Tests: tests/ml/test_sisso.c; bench/sisso_cv.sh (acceptance: beats L0 in GroupKFold). */
 #include <ctype.h>
 #include <errno.h>
@@ -1000,7 +1003,7 @@ typedef struct sis_shared {
     const double *prev_score;  /* their scores against the current residual */
     size_t n_prev;
     pthread_mutex_t lock;
-    size_t next_task;
+    int n_workers;             /* worker k takes tasks k, k + n_workers, ... */
     double pairs_done, pairs_total;  /* progress (under lock) */
     int show_progress, dim;
 } sis_shared;
@@ -1022,6 +1025,16 @@ static int cand_before(const cand *x, const cand *y)
 }
 
 static int near(double x, double y) { return fabs(x - y) <= TIE_REL * fmax(fabs(x), fabs(y)); }
+
+/* c cannot enter w's full list: it ranks below the last entry and does not tie it. A tie may be a
+ * duplicate of that entry built earlier, which must replace it (offer()) in whichever order the
+ * two arrive. */
+static int below_cut(const sis_worker *w, const cand *c)
+{
+    if (w->n < w->sh->cap) return 0;
+    const cand *last = &w->list[w->n - 1];
+    return !cand_before(c, last) && !near(c->score, last->score);
+}
 
 /* Row values of a candidate, written into out (n_rows; never a pointer into d, which offer()
  * reuses while out is still needed), computed with the duplicate-check buffers d. */
@@ -1066,7 +1079,7 @@ static void offer(sis_worker *w, const cand *c, const double *vr)
 
 static void sis_consider(sis_worker *w, const cand *c, const double *v)
 {
-    if (w->n == w->sh->cap && !cand_before(c, &w->list[w->n - 1])) return;
+    if (below_cut(w, c)) return;
     offer(w, c, as_rows(w->sh->s, c->nd.is_row, v, w->rows1));
 }
 
@@ -1077,7 +1090,7 @@ static void sis_visit(void *ctx, const fnode *nd, double score, double ss, const
     cand c = {.score = score, .order = order, .nd = *nd, .stored = UINT32_MAX};
     size_t n = dom_len(w->sh->s, nd->is_row);
     w->n_valid++;
-    if (w->n == w->sh->cap && !cand_before(&c, &w->list[w->n - 1])) return;
+    if (below_cut(w, &c)) return;
     eval_op(nd->op, A, B, n, w->w.out);
     if (!check_limits(w->sh->sc, w->w.out, n, ss)) return;
     offer(w, &c, as_rows(w->sh->s, nd->is_row, w->w.out, w->rows1));
@@ -1109,11 +1122,7 @@ static void *sis_run(void *arg)
 {
     sis_worker *w = arg;
     sis_shared *sh = w->sh;
-    for (;;) {
-        pthread_mutex_lock(&sh->lock);
-        size_t t = sh->next_task++;
-        pthread_mutex_unlock(&sh->lock);
-        if (t >= sh->n_tasks) break;
+    for (size_t t = (size_t)w->id; t < sh->n_tasks; t += (size_t)sh->n_workers) {
         size_t a = t < sh->n_blocks ? 0 : sh->s->n - 1 - (t - sh->n_blocks);
         if (t < sh->n_blocks) sis_stored_block(w, t);
         else enumerate_a(&(enum_ctx){.s = sh->s, .sc = sh->sc, .ops = sh->ops, .w = &w->w, .visit = sis_visit, .ctx = w}, (uint32_t)a);
@@ -1155,21 +1164,24 @@ static void sis_merge(sis_worker *ws, int n_workers)
         ws[0].n_valid += ws[k].n_valid;
         for (int i = 0; i < ws[k].n; i++) {
             const cand *c = &ws[k].list[i];
-            if (ws[0].n == ws[0].sh->cap && !cand_before(c, &ws[0].list[ws[0].n - 1])) break;
+            if (below_cut(&ws[0], c)) break;
             offer(&ws[0], c, cand_rows(ws[0].sh->s, c, &ws[0].d, ws[0].rows1));
         }
     }
 }
 
-/* Run SIS with n_threads; the merged list is left in ws[0]. */
+/* Run SIS with n_threads workers; the merged list is left in ws[0]. Workers whose thread could
+ * not be created run in the calling thread, so every share is done. */
 static void sis_threads(sis_worker *ws, int n_threads)
 {
     pthread_t tid[256];
     int n_extra = 0;
+    ws[0].sh->n_workers = n_threads;
     while (n_extra + 1 < n_threads && pthread_create(&tid[n_extra], NULL, sis_run, &ws[n_extra + 1]) == 0) n_extra++;
     sis_run(&ws[0]);
+    for (int k = n_extra + 1; k < n_threads; k++) sis_run(&ws[k]);
     for (int i = 0; i < n_extra; i++) pthread_join(tid[i], NULL);
-    sis_merge(ws, n_extra + 1);
+    sis_merge(ws, n_threads);
     if (ws[0].sh->show_progress) fprintf(stderr, "\r\033[K");
 }
 

@@ -215,6 +215,14 @@ static void test_invariance(void)
     s.threads = 2;
     char *r3u = fit_text(d, &s);
     CHECK(r3 && r3u && strcmp(r3, r3u) == 0);
+    /* rung 3 builds one feature in several ways (((LNC / AAV) / AAV) * (exp(-LNC) * LNC) and
+     * ((LNC / AAV) * LNC) * (exp(-LNC) / AAV)): the one kept must not depend on the threads */
+    for (int t = 1; t <= 5; t += 2) {
+        s.threads = t;
+        char *rt = fit_text(d, &s);
+        CHECK(r3 && rt && strcmp(r3, rt) == 0);
+        free(rt);
+    }
     free(r3);
     free(r3u);
     vt_dataset_free(d);
