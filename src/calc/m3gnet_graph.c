@@ -3,7 +3,7 @@
 **   Bonds: every ordered pair i -> j, periodic images and an atom's own images included (not the
 **   exact self pair), with d = |r_j + n.L - r_i| <= rc = 5 A. A bond and its reverse get exactly
 **   opposite vectors (computed once, for the canonical direction), so both pass the cutoff or
-**   neither does.
+**   neither does. An atom's bonds are ordered by end atom, then image (sort_bonds).
 **   Radial basis (9 functions, index l*3 + n, l, n = 0..2):
 **       e_ln(d) = sqrt(2 / rc^3) j_l(z_ln d / rc) / |j_{l+1}(z_ln)|,   d clipped to rc
 **   z_ln: n-th positive root of the spherical Bessel function j_l. No envelope (as matgl).
@@ -237,7 +237,10 @@ static int cmp_key(const void *pa, const void *pb)
     return 0;
 }
 
-/* Reorder the bonds [b0, b1) of one atom by neighbour index, then image (matgl's molecule order). */
+/* Reorder the bonds [b0, b1) of one atom by neighbour index, then image (matgl's molecule order).
+ * Always done: the neighbour list's order depends on the positions at its last build, and the
+ * network's results on the bond order (BLAS blocking of the rows, sums of bonds onto atoms), so
+ * without it a structure's energy and forces would depend on the evaluations before it. */
 static vt_status sort_bonds(m3g_graph *g, size_t b0, size_t b1, int16_t (*img)[3])
 {
     size_t n = b1 - b0;
@@ -280,7 +283,7 @@ static vt_status find_reverse(m3g_graph *g, int16_t (*img)[3])
 }
 
 static vt_status collect_bonds(m3g_graph *g, const m3g_model *m, const vt_cell *c, const vt_nlist *nl,
-                               int sorted, int16_t (**img_out)[3])
+                               int16_t (**img_out)[3])
 {
     *img_out = NULL;
     size_t n = c->n_atoms;
@@ -311,7 +314,7 @@ static vt_status collect_bonds(m3g_graph *g, const m3g_model *m, const vt_cell *
             memcpy(g->r[nb], r, sizeof r);
             nb++;
         }
-        if (sorted && sort_bonds(g, g->bond_start[i], nb, img) != VT_OK) {
+        if (sort_bonds(g, g->bond_start[i], nb, img) != VT_OK) {
             vt_free(img);
             VT_FAIL(VT_ENOMEM, "m3gnet: out of memory");
         }
@@ -392,7 +395,7 @@ vt_status m3g_graph_build(m3g_graph *g, const m3g_model *m, const vt_cell *c, co
         }
     }
     int16_t (*img)[3] = NULL;
-    VT_TRY(collect_bonds(g, m, c, nl, matgl_indexing, &img));
+    VT_TRY(collect_bonds(g, m, c, nl, &img));
     vt_status s = find_reverse(g, img);
     vt_free(img);
     VT_TRY(s);
