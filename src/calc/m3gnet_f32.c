@@ -1,35 +1,7 @@
 /* m3gnet_f32.c - the M3GNet network in single precision (the production path): the template
-** m3gnet_net.h with float weights and activations, libxsmm's small-matrix sgemm, double
-** accumulators. */
+** m3gnet_net.h with float weights and activations, OpenBLAS sgemm, double accumulators. */
 #include <stdint.h>
 #include <string.h>
-
-#include <cblas.h>
-#include <libxsmm.h>
-
-/* C = alpha op(A) op(B) + beta C, as cblas_sgemm. The network's products are row-major, without
- * transposes, alpha 1, beta 0 or 1, m bond rows by n, k <= 512 columns: libxsmm (Debian's
- * libxsmm-dev, the small-matrix library of CP2K) generates a kernel for each such shape at its
- * first use and caches it. They need no packing of the operands and no separate pass that zeroes
- * C (a lone 256 x 128 x 64 product: 91 GFLOP/s against OpenBLAS's 62 on the development VM;
- * docs/m3gnet.md has the effect on an MD step). libxsmm is column-major: row-major C (m x n) is the
- * column-major C^T (n x m) = B^T A^T, whose operands are B and A as stored. Other calls, and
- * shapes without a kernel (libxsmm_smmdispatch returns NULL), go to OpenBLAS. */
-static void m3g_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n,
-                      blasint k, float alpha, const float *A, blasint lda, const float *B, blasint ldb,
-                      float beta, float *C, blasint ldc)
-{
-    if (order == CblasRowMajor && ta == CblasNoTrans && tb == CblasNoTrans && alpha == 1 &&
-        (beta == 0 || beta == 1)) {
-        libxsmm_blasint xm = n, xn = m, xk = k, xlda = ldb, xldb = lda, xldc = ldc;
-        libxsmm_smmfunction kernel = libxsmm_smmdispatch(xm, xn, xk, &xlda, &xldb, &xldc, &alpha, &beta, NULL, NULL);
-        if (kernel) {
-            kernel(B, A, C);
-            return;
-        }
-    }
-    cblas_sgemm(order, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
-}
 
 /* exp(x) in float for the sigmoids, written out so that the activation loops vectorize: libm's
  * expf is a scalar call (glibc's vector variants need -ffast-math / OpenMP simd, which vitrum's
@@ -74,7 +46,7 @@ static inline float m3g_recipf(float d)
 static inline float m3g_sigmoidf(float x) { return m3g_recipf(1 + m3g_expf(-x)); }
 
 #define REAL float
-#define GEMM m3g_sgemm
+#define GEMM cblas_sgemm
 #define SIGMOID m3g_sigmoidf
 #define NET_API m3g_net_f32
 #define PRECISION "float"

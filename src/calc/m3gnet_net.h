@@ -7,8 +7,7 @@
 **   NET_API   the name of the exported m3g_net_api, PRECISION its text
 ** Why hand-written: the backward pass of a graph network needs an autodiff library (PyTorch, JAX)
 ** that a C library cannot depend on; only input gradients are needed (no weight gradients), so the
-** backward pass costs about as much as the forward one. The dense layers go through GEMM: libxsmm
-** in float (m3gnet_f32.c), OpenBLAS in double.
+** backward pass costs about as much as the forward one. The dense layers go through BLAS (OpenBLAS).
 ** Sums over triplets, bonds and atoms accumulate in double in both precisions.
 **
 ** Forward (F = units, K = 9, K2 = two-body basis size; matgl's M3GNet, REFERENCE.md of the model
@@ -40,14 +39,13 @@
 #include "calc/m3gnet.h"
 #include "core/error.h"
 
-#define CHUNK 128 /* bond rows per GEMM call: temporaries stay in L2 (libxsmm: 128 beat 64, 96, 192, 256) */
+#define CHUNK 256 /* bond rows per BLAS call: temporaries stay in L2 */
 
 typedef struct gmlp {
     int nl, dim[5], last_silu;
     int in1;                  /* columns of w1: dim[0], or F for the convolution MLPs (e part) */
     REAL *w1, *b1;            /* layer 0, paths A and B stacked: [2 dim1][in1], [2 dim1] */
     REAL *wa[4], *ba[4], *wb[4], *bb[4]; /* layers 1..nl-1, [out][in] */
-    REAL *w1t, *wat[4], *wbt[4];          /* the same transposed, [in][out], for the forward pass */
 } gmlp;
 
 typedef struct blk {
@@ -56,18 +54,15 @@ typedef struct blk {
     REAL *proj;               /* [8F][F]: v parts of layer 0 of G_e and G_v (src A, src B, dst A, dst B each) */
     gmlp edge, node;
     REAL *edge_rbf_w, *node_rbf_w; /* [F][K2] */
-    REAL *atom_wt, *bond_wt, *proj_t, *edge_rbf_wt, *node_rbf_wt; /* the same transposed */
 } blk;
 
 typedef struct net {
     const m3g_model *m;       /* borrowed, outlives the net */
     int F, K, K2, nb;          /* K: three-body basis (9), K2: two-body basis (9 or 3) */
-    REAL *node_embed, *edge_embed_w, *edge_embed_b, *edge_embed_wt;
+    REAL *node_embed, *edge_embed_w, *edge_embed_b;
     blk block[M3G_MAX_BLOCKS];
     gmlp readout;
     REAL *weights;            /* everything above points in here */
-    REAL *tweights;           /* and the transposes [in][out] of the weights *_wt, *_t, *t, at the
-                                 same offsets (the rest unused) */
     /* work arrays, grown as needed */
     size_t cap_n, cap_b, cap_t;
     int cap_threads;
@@ -83,12 +78,10 @@ typedef struct net {
 /* ---------------------------------------------------------------------------------------------
 ** Dense algebra and activations
 */
-/* C[m][n] = A[m][k] W^T + beta C for a PyTorch weight W [n][k] ([out][in]), given Wt = W^T
- * ([k][n], transposed once at load): the small-matrix kernels of the float path (m3gnet_f32.c)
- * take no transposed operand of this side. */
-static void mm_nt(size_t m, int n, int k, const REAL *A, int lda, const REAL *Wt, REAL beta, REAL *C, int ldc)
+/* C[m][n] = A[m][k] B[n][k]^T + beta C   (B a PyTorch weight [out][in]) */
+static void mm_nt(size_t m, int n, int k, const REAL *A, int lda, const REAL *B, int ldb, REAL beta, REAL *C, int ldc)
 {
-    if (m) GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, n, k, 1, A, lda, Wt, n, beta, C, ldc);
+    if (m) GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, n, k, 1, A, lda, B, ldb, beta, C, ldc);
 }
 
 /* C[m][n] = A[m][k] B[k][n] + beta C */
@@ -215,8 +208,8 @@ static void gated_fwd(const gmlp *g, size_t n, REAL *const *H, REAL *act, REAL *
         silu_fwd(n * 2 * (size_t)d, H[l - 1], act);
         fill_bias(n, dn, g->ba[l], H[l], 2 * dn);
         fill_bias(n, dn, g->bb[l], H[l] + dn, 2 * dn);
-        mm_nt(n, dn, d, act, 2 * d, g->wat[l], 1, H[l], 2 * dn);
-        mm_nt(n, dn, d, act + d, 2 * d, g->wbt[l], 1, H[l] + dn, 2 * dn);
+        mm_nt(n, dn, d, act, 2 * d, g->wa[l], d, 1, H[l], 2 * dn);
+        mm_nt(n, dn, d, act + d, 2 * d, g->wb[l], d, 1, H[l] + dn, 2 * dn);
     }
     glu(n, g->dim[g->nl], H[g->nl - 1], g->last_silu, 0, out);
 }
@@ -289,42 +282,6 @@ static void pack_gmlp(gmlp *g, const m3g_gated *s, int c0, int in1, REAL **at)
     }
 }
 
-/* The transpose [cols][rows] of the packed weight w [rows][cols], at w's offset in tweights. */
-static REAL *transpose_of(const net *n, const REAL *w, int rows, int cols)
-{
-    REAL *t = n->tweights + (w - n->weights);
-    for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++) t[(size_t)c * rows + r] = w[(size_t)r * cols + c];
-    return t;
-}
-
-static void transpose_gmlp(const net *n, gmlp *g)
-{
-    g->w1t = transpose_of(n, g->w1, 2 * g->dim[1], g->in1); /* both paths, stacked */
-    for (int l = 1; l < g->nl; l++) {
-        g->wat[l] = transpose_of(n, g->wa[l], g->dim[l + 1], g->dim[l]);
-        g->wbt[l] = transpose_of(n, g->wb[l], g->dim[l + 1], g->dim[l]);
-    }
-}
-
-/* The transposes of the weights that the forward pass multiplies by (mm_nt). */
-static void transpose_weights(net *n)
-{
-    const int F = n->F, K = n->K, K2 = n->K2;
-    n->edge_embed_wt = transpose_of(n, n->edge_embed_w, F, K2);
-    for (int b = 0; b < n->nb; b++) {
-        blk *k = &n->block[b];
-        k->atom_wt = transpose_of(n, k->atom_w, K, F);
-        k->bond_wt = transpose_of(n, k->bond_w, 2 * F, K); /* W1 and W2, stacked */
-        k->proj_t = transpose_of(n, k->proj, 8 * F, F);
-        k->edge_rbf_wt = transpose_of(n, k->edge_rbf_w, F, K2);
-        k->node_rbf_wt = transpose_of(n, k->node_rbf_w, F, K2);
-        transpose_gmlp(n, &k->edge);
-        transpose_gmlp(n, &k->node);
-    }
-    transpose_gmlp(n, &n->readout);
-}
-
 static vt_status net_create(const m3g_model *m, void **out)
 {
     *out = NULL;
@@ -335,12 +292,12 @@ static vt_status net_create(const m3g_model *m, void **out)
                  gmlp_size(&m->block[b].node, F) + 2 * (size_t)F * K2;
     total += gmlp_size(&m->readout, F);
     net *n = vt_calloc(1, sizeof *n);
-    REAL *w = vt_malloc(total * sizeof *w), *tw = vt_calloc(total, sizeof *tw);
-    if (!n || !w || !tw) {
-        vt_free(n), vt_free(w), vt_free(tw);
+    REAL *w = vt_malloc(total * sizeof *w);
+    if (!n || !w) {
+        vt_free(n), vt_free(w);
         VT_FAIL(VT_ENOMEM, "--calc m3gnet: out of memory");
     }
-    n->m = m, n->F = F, n->K = K, n->K2 = K2, n->nb = m->n_blocks, n->weights = w, n->tweights = tw;
+    n->m = m, n->F = F, n->K = K, n->K2 = K2, n->nb = m->n_blocks, n->weights = w;
     REAL *at = w;
     n->node_embed = take(&at, m->node_embed, (size_t)m->n_types * F);
     n->edge_embed_w = take(&at, m->edge_embed_w, (size_t)F * K2);
@@ -365,7 +322,6 @@ static vt_status net_create(const m3g_model *m, void **out)
         k->node_rbf_w = take(&at, s->node_rbf_w, (size_t)F * K2);
     }
     pack_gmlp(&n->readout, &m->readout, 0, F, &at);
-    transpose_weights(n);
     *out = n;
     return VT_OK;
 }
@@ -379,7 +335,7 @@ static void net_destroy(void *p)
                      &n->scratch};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) vt_free(*bufs[i]);
     vt_free(n->dA_thr), vt_free(n->dd_thr), vt_free(n->gv_thr);
-    vt_free(n->weights), vt_free(n->tweights);
+    vt_free(n->weights);
     vt_free(n);
 }
 
@@ -494,7 +450,7 @@ static void embed(ctx *c, const range *r)
     }
     triplet_weights(n, g, r->b0, r->b1);
     fill_bias(r->b1 - r->b0, F, n->edge_embed_b, n->Z0 + r->b0 * F, F);
-    mm_nt(r->b1 - r->b0, F, K2, n->R + r->b0 * K2, K2, n->edge_embed_wt, 1, n->Z0 + r->b0 * F, F);
+    mm_nt(r->b1 - r->b0, F, K2, n->R + r->b0 * K2, K2, n->edge_embed_w, K2, 1, n->Z0 + r->b0 * F, F);
     silu_fwd((r->b1 - r->b0) * F, n->Z0 + r->b0 * F, n->e + r->b0 * F);
     for (size_t a = r->a0; a < r->a1; a++)
         memcpy(n->v + a * F, n->node_embed + (size_t)g->type[a] * F, (size_t)F * sizeof(REAL));
@@ -507,10 +463,10 @@ static void atoms_fwd(ctx *c, const range *r, int k)
     const blk *bl = &n->block[k];
     const int F = n->F, K = n->K;
     size_t na = r->a1 - r->a0;
-    mm_nt(na, 8 * F, F, n->v + r->a0 * F, F, bl->proj_t, 0, n->P + r->a0 * 8 * F, 8 * F);
+    mm_nt(na, 8 * F, F, n->v + r->a0 * F, F, bl->proj, F, 0, n->P + r->a0 * 8 * F, 8 * F);
     REAL *A = A_of(n, k) + r->a0 * K;
     fill_bias(na, K, bl->atom_b, A, K);
-    mm_nt(na, K, F, n->v + r->a0 * F, F, bl->atom_wt, 1, A, K);
+    mm_nt(na, K, F, n->v + r->a0 * F, F, bl->atom_w, F, 1, A, K);
     sigm_inplace(na * K, A);
 }
 
@@ -526,7 +482,7 @@ static void conv_layer0(const net *n, const m3g_graph *g, const gmlp *mlp, size_
         REAL *h = H0 + r * 2 * F;
         for (int q = 0; q < 2 * F; q++) h[q] = mlp->b1[q] + ps[q] + pd[q];
     }
-    mm_nt(m, 2 * F, F, e, F, mlp->w1t, 1, H0, 2 * F);
+    mm_nt(m, 2 * F, F, e, F, mlp->w1, F, 1, H0, 2 * F);
 }
 
 /* Bond phase of block k for bonds [b, b + m): three-body update, edge update, messages. */
@@ -547,7 +503,7 @@ static void bonds_fwd(ctx *c, int k, size_t b, size_t m, REAL *scr)
         for (int x = 0; x < K; x++) t[r * K + x] = (REAL)acc[x];
     }
     REAL *U = U_of(n, k) + b * 2 * F, *e = n->e + b * F;
-    mm_nt(m, 2 * F, K, t, K, bl->bond_wt, 0, U, 2 * F);
+    mm_nt(m, 2 * F, K, t, K, bl->bond_w, K, 0, U, 2 * F);
     glu(m, F, U, 1, 1, e);
     /* edge update */
     REAL *H[3];
@@ -555,14 +511,14 @@ static void bonds_fwd(ctx *c, int k, size_t b, size_t m, REAL *scr)
     conv_layer0(n, g, &bl->edge, b, m, 0, e, H[0]);
     REAL *ge = G_of(n, n->Ge, k, b);
     gated_fwd(&bl->edge, m, H, act, ge);
-    mm_nt(m, F, K2, n->R + b * K2, K2, bl->edge_rbf_wt, 0, w, F);
+    mm_nt(m, F, K2, n->R + b * K2, K2, bl->edge_rbf_w, K2, 0, w, F);
     mul_all(m * F, ge, w, 1, e);
     /* messages (summed onto the atoms by atoms_gather) */
     H_of(n, n->Hn, k, b, H);
     conv_layer0(n, g, &bl->node, b, m, 4 * F, e, H[0]);
     REAL *gv = G_of(n, n->Gv, k, b);
     gated_fwd(&bl->node, m, H, act, gv);
-    mm_nt(m, F, K2, n->R + b * K2, K2, bl->node_rbf_wt, 0, w, F);
+    mm_nt(m, F, K2, n->R + b * K2, K2, bl->node_rbf_w, K2, 0, w, F);
     if (n->m->silu_node_rbf) silu_inplace(m * F, w);
     REAL *msg = n->msg + b * F;
     mul_all(m * F, gv, w, 0, msg);
@@ -599,7 +555,7 @@ static void readout_fwd(ctx *c, const range *r, int tid)
         REAL *Hc[4];
         for (int l = 0; l < 4; l++) Hc[l] = H[l] + a * 2 * F;
         fill_bias(m, 2 * F, n->readout.b1, Hc[0], 2 * F);
-        mm_nt(m, 2 * F, F, n->v + (r->a0 + a) * F, F, n->readout.w1t, 1, Hc[0], 2 * F);
+        mm_nt(m, 2 * F, F, n->v + (r->a0 + a) * F, F, n->readout.w1, F, 1, Hc[0], 2 * F);
         REAL *out = scr + CHUNK * 2 * F;
         gated_fwd(&n->readout, m, Hc, scr, out);
         for (size_t i = 0; i < m; i++) sum += out[i];
@@ -646,7 +602,7 @@ static void bonds_bwd(ctx *c, int k, size_t b, size_t m, REAL *scr, double *dA)
     H_of(n, n->Hn, k, b, H);
     const uint32_t *to = n->m->msg_to_src ? g->src : g->dst;
     for (size_t r = 0; r < m; r++) memcpy(dg + r * F, n->dv + (size_t)to[b + r] * F, (size_t)F * sizeof(REAL));
-    mm_nt(m, F, K2, n->R + b * K2, K2, bl->node_rbf_wt, 0, w, F);
+    mm_nt(m, F, K2, n->R + b * K2, K2, bl->node_rbf_w, K2, 0, w, F);
     if (n->m->silu_node_rbf) {
         memcpy(wpre, w, m * F * sizeof(REAL));
         silu_fwd(m * F, wpre, w); /* wpre: SiLU' */
@@ -659,7 +615,7 @@ static void bonds_bwd(ctx *c, int k, size_t b, size_t m, REAL *scr, double *dA)
     mm_nn(m, F, 2 * F, dHv, 2 * F, bl->node.w1, F, 1, de, F);
     /* edge update: e += G_e * (W_e rbf) */
     H_of(n, n->He, k, b, H);
-    mm_nt(m, F, K2, n->R + b * K2, K2, bl->edge_rbf_wt, 0, w, F);
+    mm_nt(m, F, K2, n->R + b * K2, K2, bl->edge_rbf_w, K2, 0, w, F);
     mul_all(m * F, de, w, 0, dg);
     mul_all(m * F, de, G_of(n, n->Ge, k, b), 0, gout);
     mm_nn(m, K2, F, gout, F, bl->edge_rbf_w, K2, 1, dR, K2);
