@@ -678,10 +678,11 @@ typedef struct vt_md_opts {
     uint64_t checkpoint_every;   /* default 1000 */
     /* A resumed run is bit-identical to an uninterrupted one when the forces depend on the
      * positions only. A calculator with a history (neighbour lists built at other steps sum in
-     * another order; SCF guesses) is made so by open_calc: after every checkpoint the run opens a
-     * fresh calculator through it and recomputes the forces, exactly as a run resumed from that
-     * checkpoint starts. The run frees the calculators it opened; the caller's calc is left
-     * alone. NULL (default): calc throughout. */
+     * another order; SCF guesses) is made so by open_calc: at the start (fresh or resumed) and
+     * after every checkpoint the run opens a fresh calculator through it, so every stretch between
+     * checkpoints starts from a calculator without a past, in whichever process runs it. calc then
+     * gives only the settings the checkpoint records; the run frees the calculators it opened and
+     * leaves calc alone. NULL (default): calc throughout. */
     vt_status (*open_calc)(void *arg, vt_calc **out);
     void *open_calc_arg;
     /* Called at steps that are multiples of observe_every (step 0 of a fresh run included); a
@@ -1183,7 +1184,8 @@ vt_status vt_element_reference(vt_calc *calc, int Z, double *E_eV_atom, const ch
 typedef void (*vt_run_progress_fn)(void *arg, const char *stage, double T_K, double volume_A3, uint64_t n_steps);
 
 /* Run (or resume) the workflow for formula in directory dir with the back end calc_spec (as
- * vt_calc_open(); MD stages reopen it at each checkpoint so that resumes are bit-identical). */
+ * vt_calc_open()). Every MD stretch between checkpoints and every relaxation runs on a freshly
+ * opened calculator (not ipi:, whose engine stays connected), so resumes are bit-identical. */
 vt_status vt_run(const char *formula, const vt_run_schedule *s, const char *calc_spec, const char *dir,
                  vt_run_progress_fn progress, void *progress_arg, vt_run_result *res);
 

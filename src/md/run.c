@@ -364,14 +364,23 @@ static vt_status start(run *r, vt_cell *c, int had_vel, int *is_resumed, md_ckpt
     return VT_OK;
 }
 
-/* A fresh calculator after a checkpoint, and the forces of this step from it, as a resumed run
- * has them. */
-static vt_status refresh_calc(run *r)
+/* From here on a freshly opened calculator (o.open_calc): at the start of every run, fresh or
+ * resumed, and after every checkpoint, so that each stretch between checkpoints starts from a
+ * calculator without a past, whichever process runs it. */
+static vt_status use_fresh_calc(run *r)
 {
     vt_calc *fresh = NULL;
     VT_TRY(r->o.open_calc(r->o.open_calc_arg, &fresh));
     vt_calc_free(r->owned_calc);
     r->owned_calc = r->calc = fresh;
+    return VT_OK;
+}
+
+/* A fresh calculator after a checkpoint, and the forces of this step from it, as a resumed run
+ * has them. */
+static vt_status refresh_calc(run *r)
+{
+    VT_TRY(use_fresh_calc(r));
     return md_compute(&r->s, r->calc, is_every(r->s.step, r->o.log_every));
 }
 
@@ -403,6 +412,7 @@ static vt_status run_md(run *r, vt_cell *c, vt_md_summary *sum)
     VT_TRY(check_opts(&r->o, had_vel));
     VT_TRY(vt_cell_add_arrays(c, VT_CELL_VEL | VT_CELL_IMAGE));
     VT_TRY(start(r, c, had_vel, &is_resumed, &ck));
+    if (r->o.open_calc) VT_TRY(use_fresh_calc(r));
     /* forces of the starting state, with the stress an uninterrupted run had at this step */
     VT_TRY(md_compute(&r->s, r->calc, is_every(r->s.step, r->o.log_every)));
     VT_TRY(guard(r, 0, md_temperature(&r->s, md_kinetic_eV(&r->s))));

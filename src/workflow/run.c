@@ -329,7 +329,7 @@ typedef struct run_ctx {
     const vt_run_schedule *s;
     const char *dir;
     vt_calc *calc;
-    const char *calc_spec;     /* to open fresh calculators at checkpoints (vt_md_opts.open_calc) */
+    const char *calc_spec;     /* to open fresh calculators (fresh_calc, vt_md_opts.open_calc) */
     vt_run_progress_fn progress;
     void *progress_arg;
     int n_stages_run;          /* MD stages run (not read back) by this call */
@@ -374,6 +374,33 @@ static vt_status load_stage(const char *result_path, const char *final_path, vt_
  * checkpoint computes exactly what the uninterrupted stage did (docs/md.md). */
 static vt_status reopen_calc(void *arg, vt_calc **out) { return vt_calc_open(arg, out); }
 
+/* An external engine (ipi:) stays connected; every other back end is reopened. */
+static int reopens(const char *calc_spec) { return strncmp(calc_spec, "ipi:", 4) != 0; }
+
+/* The calculator for one relaxation or reference: a freshly opened one, so that the result does
+ * not depend on what this process computed before (a resumed run redoes the computation in another
+ * process and must write the same bytes); the run's own for ipi:. Release with close_fresh. */
+static vt_status fresh_calc(const run_ctx *x, vt_calc **calc)
+{
+    if (!reopens(x->calc_spec)) return *calc = x->calc, VT_OK;
+    return vt_calc_open(x->calc_spec, calc);
+}
+
+static void close_fresh(const run_ctx *x, vt_calc *calc)
+{
+    if (calc != x->calc) vt_calc_free(calc);
+}
+
+/* vt_relax on a fresh calculator (fresh_calc). */
+static vt_status relax_fresh(const run_ctx *x, vt_cell *c, const vt_relax_opts *ro, vt_relax_result *rr)
+{
+    vt_calc *calc;
+    VT_TRY(fresh_calc(x, &calc));
+    vt_status s = vt_relax(c, calc, ro, rr);
+    close_fresh(x, calc);
+    return s;
+}
+
 /* Run (or read back) one NVT stage starting from *c; *c becomes its final state. */
 static vt_status run_stage(run_ctx *x, const stage_plan *p, vt_cell **c, stage_stats *st)
 {
@@ -406,8 +433,7 @@ static vt_status run_stage(run_ctx *x, const stage_plan *p, vt_cell **c, stage_s
     o.log_path = log, o.log_every = x->s->log_every;
     o.checkpoint_path = chk, o.checkpoint_every = x->s->checkpoint_every;
     o.last_good_path = bad;
-    if (strncmp(x->calc_spec, "ipi:", 4) != 0) /* an external engine stays connected */
-        o.open_calc = reopen_calc, o.open_calc_arg = (void *)x->calc_spec;
+    if (reopens(x->calc_spec)) o.open_calc = reopen_calc, o.open_calc_arg = (void *)x->calc_spec;
     if (x->progress) x->progress(x->progress_arg, p->name, p->T_K, vt_cell_volume(*c), p->n_steps);
     vt_status s = vt_md_run(*c, x->calc, &o, NULL);
     if (s != VT_OK) return vt_err_set_(s, "stage %s: %s", p->name, vt_errmsg());
@@ -471,7 +497,7 @@ static vt_status start_at(run_ctx *x, const vt_cell *from, double V, vt_cell **o
     vt_relax_opts ro = vt_relax_opts_default();
     ro.fmax_eV_A = 1.0, ro.max_steps = 50;
     vt_relax_result rr;
-    vt_status s = vt_relax(*out, x->calc, &ro, &rr);
+    vt_status s = relax_fresh(x, *out, &ro, &rr);
     if (s != VT_OK) vt_cell_free(*out), *out = NULL;
     return s;
 }
@@ -701,7 +727,7 @@ static vt_status amorphous_limit(run_ctx *x, const vt_run_stage_result *prod, vt
             ro.relax_cell = 1, ro.fmax_eV_A = 0.05, ro.stress_tol_GPa = 0.1, ro.max_steps = 500;
             vt_relax_result rr;
             if (x->progress) x->progress(x->progress_arg, name, 0, vt_cell_volume(c), 0);
-            st = vt_relax(c, x->calc, &ro, &rr);
+            st = relax_fresh(x, c, &ro, &rr);
             if (st == VT_OK) st = vt_structure_write(final, "extxyz", c);
             if (st == VT_OK) {
                 E = rr.energy_eV / (double)c->n_atoms;
@@ -755,12 +781,16 @@ static vt_status formation_energy(run_ctx *x, const vt_composition *comp, vt_run
         } else {
             const char *structure;
             if (x->progress) x->progress(x->progress_arg, name, 0, 0, 0);
-            VT_TRY(vt_element_reference(x->calc, comp->Z[i], &E, &structure));
+            vt_calc *calc;
+            VT_TRY(fresh_calc(x, &calc));
+            vt_status s = vt_element_reference(calc, comp->Z[i], &E, &structure);
+            close_fresh(x, calc);
+            VT_TRY(s);
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "element", sym);
             cJSON_AddStringToObject(o, "structure", structure);
             json_put(o, "energy_eV_atom", E);
-            vt_status s = write_json(path, o);
+            s = write_json(path, o);
             cJSON_Delete(o);
             VT_TRY(s);
         }
@@ -837,11 +867,11 @@ static vt_status claim_dir(const char *dir, const char *settings)
     return VT_OK;
 }
 
-static vt_status pack_start(const vt_composition *comp, const vt_run_schedule *s, vt_calc *calc, const char *dir,
-                             vt_cell **c)
+static vt_status pack_start(const run_ctx *x, const vt_composition *comp, vt_cell **c)
 {
+    const vt_run_schedule *s = x->s;
     char path[4200];
-    VT_TRY(join(path, sizeof path, dir, "packed.extxyz"));
+    VT_TRY(join(path, sizeof path, x->dir, "packed.extxyz"));
     if (file_exists(path)) return vt_structure_read(path, "extxyz", c);
     vt_pack_opts po = vt_pack_opts_default();
     po.density_g_cm3 = s->density_g_cm3;
@@ -854,7 +884,7 @@ static vt_status pack_start(const vt_composition *comp, const vt_run_schedule *s
     vt_relax_opts ro = vt_relax_opts_default();
     ro.fmax_eV_A = 0.5, ro.max_steps = 200;
     vt_relax_result rr;
-    vt_status st = vt_relax(*c, calc, &ro, &rr);
+    vt_status st = relax_fresh(x, *c, &ro, &rr);
     if (st == VT_OK) st = vt_structure_write(path, "extxyz", *c);
     if (st != VT_OK) vt_cell_free(*c), *c = NULL;
     return st;
@@ -887,7 +917,7 @@ static vt_status run_with(const char *formula, const vt_run_schedule *s, const c
     VT_TRY(st);
     run_ctx x = {s, dir, calc, calc_spec, progress, progress_arg, 0};
     vt_cell *melt = NULL;
-    VT_TRY(pack_start(&comp, s, calc, dir, &melt));
+    VT_TRY(pack_start(&x, &comp, &melt));
     res->n_atoms = melt->n_atoms;
     st = temperature_stage(&x, "melt", s->melt_T_K, VT_VEL_MB, &melt, &res->stage[0]);
     res->n_stages = st == VT_OK ? 1 : 0;

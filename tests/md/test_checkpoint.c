@@ -50,6 +50,8 @@ static vt_md_opts options(vt_thermostat th, const paths *p, uint64_t n_steps)
 
 static int with_history;   /* use a calculator with a history (lj.h) */
 static int with_refresh;   /* ... and vt_md_opts.open_calc */
+static int caller_calls;   /* computations on the caller's calculator before the run (as the
+                              workflow's relaxations make on its calculator) */
 
 static lj_params params(void)
 {
@@ -67,6 +69,11 @@ static vt_status run_to_end(vt_thermostat th, const paths *p, uint64_t n_steps, 
     lj_params lj = params();
     vt_cell *c = lj_fcc(2, 7.3, 18, 0.0);
     vt_calc *calc = lj_open(&lj);
+    for (int i = 0; i < caller_calls; i++) {
+        vt_calc_result r = {0};
+        vt_status s = vt_calc_compute(calc, c, &r);
+        if (s != VT_OK) return s;
+    }
     vt_md_opts o = options(th, p, n_steps);
     if (with_refresh) {
         o.open_calc = lj_open_fresh;
@@ -236,7 +243,11 @@ int main(void)
     CHECK(!test_kill_resume("history", VT_THERMOSTAT_NHC));
     with_refresh = 1;
     CHECK(test_kill_resume("history+open_calc", VT_THERMOSTAT_NHC));
-    with_history = with_refresh = 0;
+    /* ... also when the caller's calculator has computed before the run (37 calls: the other
+     * order): with open_calc the run never uses it for forces */
+    caller_calls = 37;
+    CHECK(test_kill_resume("history+open_calc+used", VT_THERMOSTAT_NHC));
+    with_history = with_refresh = caller_calls = 0;
     test_extend();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
