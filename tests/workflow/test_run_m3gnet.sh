@@ -30,6 +30,11 @@ for wait_s in 8 20; do
   sleep "$wait_s"
   kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
   wait "$pid" 2>/dev/null
+  # where the kill landed: the stages begun and not finished (for a failure's report)
+  find "$tmp/kill" -name thermo.log | sort | while IFS= read -r log; do
+    d=$(dirname "$log")
+    [ -f "$d/result.json" ] || echo "killed at ${wait_s} s in ${d#"$tmp/kill/"}, last logged step $(tail -n 1 "$log" | awk '{print $1}')"
+  done
 done
 "$bin" "${args[@]}" --dir "$tmp/kill" --no-db >"$tmp/kill.out" 2>"$tmp/kill.err" || { cat "$tmp/kill.err"; fail=$((fail + 1)); }
 echo "killed $kills times"
@@ -38,7 +43,11 @@ differ=0
 while IFS= read -r f; do
   rel=${f#"$tmp/ref/"}
   case $rel in *md.chk | *.tmp*) continue ;; esac
-  cmp -s "$f" "$tmp/kill/$rel" || { differ=$((differ + 1)); echo "differs: $rel"; }
+  if ! cmp -s "$f" "$tmp/kill/$rel"; then
+    differ=$((differ + 1))
+    echo "differs: $rel: $(cmp "$f" "$tmp/kill/$rel" 2>&1 | head -n 1)"
+    case $rel in *.log) diff "$f" "$tmp/kill/$rel" | head -n 4 ;; esac
+  fi
 done < <(find "$tmp/ref" -type f | sort)
 check "stage files byte-identical" "[ $differ -eq 0 ]"
 [ "$fail" -eq 0 ] || exit 1
