@@ -30,9 +30,11 @@
 ** triplets those bonds receive; sums onto the end atom j of a bond go through the reverse bond
 ** (a gather over j's own bonds), so no two threads write the same row. Phases end at barriers.
 */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include <cblas.h>
 
@@ -806,6 +808,21 @@ static void *worker(void *p)
     return NULL;
 }
 
+/* pthread_create, tried again for a second while the system lacks the resources (EAGAIN). A
+ * thread that cannot be had is an error, never a silent fall-back to fewer threads: the thread
+ * count sets the float results' last bits (docs/m3gnet.md), so the same input must always run on
+ * the same count. Returns 0 or the error number. */
+static int start_thread(pthread_t *t, worker_arg *w)
+{
+    const struct timespec pause = {0, 10 * 1000 * 1000};
+    int err = pthread_create(t, NULL, worker, w);
+    for (int tries = 1; err == EAGAIN && tries < 100; tries++) {
+        nanosleep(&pause, NULL);
+        err = pthread_create(t, NULL, worker, w);
+    }
+    return err;
+}
+
 /* Atoms split so that every thread gets about the same number of bonds. */
 static void partition(m3g_eval *e)
 {
@@ -834,21 +851,23 @@ static vt_status net_evaluate(void *p, m3g_eval *e)
     worker_arg wa[64];
     pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
     pthread_cond_t go = PTHREAD_COND_INITIALIZER;
-    int started = -1, made = 0;
-    for (int t = 1; t < e->n_threads; t++) {
+    int started = -1, made = 0, err = 0, want = e->n_threads;
+    for (int t = 1; t < want && !err; t++) {
         wa[t] = (worker_arg){&c, t, &mu, &go, &started};
-        if (pthread_create(&tid[t], NULL, worker, &wa[t]) != 0) break;
-        made++;
+        if ((err = start_thread(&tid[t], &wa[t])) == 0) made++;
     }
-    e->n_threads = made + 1; /* threads that did not start are not waited for */
+    if (err) e->n_threads = 1; /* the workers made return at once */
     partition(e);
     if (e->n_threads > 1) pthread_barrier_init(&c.barrier, NULL, (unsigned)e->n_threads);
     pthread_mutex_lock(&mu);
     started = 1;
     pthread_cond_broadcast(&go);
     pthread_mutex_unlock(&mu);
-    run(&c, 0);
+    if (!err) run(&c, 0);
     for (int t = 1; t <= made; t++) pthread_join(tid[t], NULL);
+    if (err)
+        VT_FAIL(VT_EIO, "--calc m3gnet: could not start thread %d of %d: %s (lower threads=)", made + 2, want,
+                strerror(err));
     if (e->n_threads > 1) pthread_barrier_destroy(&c.barrier);
     double sum = 0, ref = 0;
     for (int t = 0; t < e->n_threads; t++) sum += c.energy_thr[t];
