@@ -26,7 +26,7 @@ rc=$?
 check "3 failed thread starts: exit 0 (rc $rc)" "[ $rc -eq 0 ]"
 check "3 failed thread starts: nothing on stderr (the shim loaded)" "[ ! -s '$tmp/retry.err' ]"
 check "3 failed thread starts: result identical to the 2-thread reference" "cmp -s '$tmp/ref.json' '$tmp/retry.json'"
-# and the shim does work: with one thread the result differs in its last bits from two threads'
+# the check above can fail: one thread's result differs from two threads' in its last bits
 "$bin" calc --calc m3gnet:threads=1 "$tmp/cell.vasp" --format json >"$tmp/one.json"
 check "1 thread gives other bits than 2 (so a silent fall-back would be seen)" "! cmp -s '$tmp/ref.json' '$tmp/one.json'"
 
